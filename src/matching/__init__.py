@@ -1,0 +1,42 @@
+"""matching: pair mentees with mentors as well as the data allows, explain every pair,
+and re-match at the three-month checkpoint.
+
+>>> import matching
+>>> data = matching.load_example()
+>>> result = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+>>> result.info.status
+'OPTIMAL'
+"""
+
+import logging as _logging
+
+from ._version import __version__
+from .api import candidates, match
+from .errors import InfeasibleError, InputError, MatchingError, PinError, SettingsError, SolverError
+from .examples import example_paths, load_example
+from .io import read_table
+from .result import MatchResult, SolveInfo
+from .scoring import RESOLUTION
+from .settings import PRESETS, Settings
+
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+__all__ = [
+    "__version__",
+    "match",
+    "candidates",
+    "MatchResult",
+    "SolveInfo",
+    "Settings",
+    "PRESETS",
+    "RESOLUTION",
+    "MatchingError",
+    "InputError",
+    "SettingsError",
+    "PinError",
+    "InfeasibleError",
+    "SolverError",
+    "load_example",
+    "example_paths",
+    "read_table",
+]

@@ -1,0 +1,175 @@
+"""The public entry points: :func:`match` and :func:`candidates`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+
+from .errors import PinError
+from .model import Cohort
+from .reasons import pin_problem
+from .result import PRIORITY_RESOLUTION, MatchResult, build_result
+from .rules import broken_rules
+from .scoring import RESOLUTION, Candidates, build_candidates, score_pairs
+from .settings import Settings
+from .solvers.problem import Assignment, Problem
+from .validate import load_cohort
+
+__all__ = ["match", "candidates", "solve_cohort", "check_pins", "make_problem"]
+
+log = logging.getLogger("matching")
+
+
+def check_pins(cohort: Cohort, settings: Settings) -> None:
+    """Raise :class:`PinError` naming every pin that breaks a hard rule or a capacity."""
+    pins = cohort.pins
+    if not len(pins):
+        return
+    failures = []
+    for i, j, broken in zip(pins.i, pins.j, broken_rules(cohort, settings, pins.i, pins.j)):
+        if broken:
+            failures.append({"file": "pins", "column": "mentor_id", "id": str(cohort.mentees.ids[i]),
+                             "problem": pin_problem(cohort, settings, int(i), int(j), broken)})
+    load = np.bincount(pins.j, minlength=len(cohort.mentors))
+    for j in np.flatnonzero(load > cohort.mentors.capacity):
+        failures.append({"file": "pins", "column": "mentor_id", "id": str(cohort.mentors.ids[j]),
+                         "problem": f"mentor '{cohort.mentors.ids[j]}' is pinned to {load[j]} mentees but has "
+                                    f"capacity {cohort.mentors.capacity[j]}"})
+    if failures:
+        raise PinError(failures)
+
+
+def make_problem(cohort: Cohort, settings: Settings, cands: Candidates) -> Problem:
+    """The solver-facing integer problem (pins become fixed pairs)."""
+    pins = cohort.pins
+    fixed_score = score_pairs(cohort, settings, pins.i, pins.j).sum(axis=1)
+    priority = np.rint(cohort.mentees.priority * PRIORITY_RESOLUTION).astype(np.int64)
+    return Problem(n_mentees=len(cohort.mentees), n_mentors=len(cohort.mentors), i=cands.i, j=cands.j,
+                   score=cands.total, priority=priority, capacity=cohort.mentors.capacity.copy(),
+                   fixed_i=pins.i.copy(), fixed_j=pins.j.copy(), fixed_score=fixed_score)
+
+
+def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates) -> Assignment:
+    """Pick the solver: CP-SAT when cohort goals ask for it, min-cost flow otherwise."""
+    if settings.solver == "cpsat" or (settings.solver == "auto" and settings.targets):
+        from .solvers.cpsat import solve_cpsat
+
+        return solve_cpsat(problem, cohort, settings, cands)
+    from .solvers.flow import solve_flow
+
+    return solve_flow(problem)
+
+
+def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
+                 cands: Candidates | None = None) -> MatchResult:
+    """Score, check pins, solve and assemble the result for a validated cohort."""
+    seconds = dict(seconds or {})
+    started = time.perf_counter()
+    if cands is None:
+        cands = build_candidates(cohort, settings)
+    seconds["score"] = time.perf_counter() - started
+    check_pins(cohort, settings)
+    assignment = _solve(make_problem(cohort, settings, cands), cohort, settings, cands)
+    started = time.perf_counter()
+    result = build_result(cohort, settings, cands, assignment, seconds)
+    result.info.seconds["result"] = time.perf_counter() - started
+    result.info.seconds["total"] = sum(v for k, v in result.info.seconds.items() if k != "total")
+    log.info("matched %d of %d mentees (%s, %.3fs)", result.summary["pairs"], result.summary["mentees"],
+             result.info.status, result.info.seconds["total"])
+    return result
+
+
+def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None, pins=None,
+          extra_criteria=None) -> MatchResult:
+    """Pair mentees with mentors optimally under the program's rules.
+
+    The objective is lexicographic: first the most mentees matched (weighted by
+    their ``priority``), then the highest total score. Hard rules, capacities,
+    exclusions and pins always hold.
+
+    Parameters
+    ----------
+    mentees, mentors : pandas.DataFrame or path to a CSV / Excel file
+        See the input contract in the README.
+    settings : Settings, dict, preset name or TOML path, optional
+    relatedness : DataFrame or path, optional
+        ``area_a, area_b, relatedness`` in [0, 1].
+    exclusions, pins : DataFrame or path, optional
+        ``mentee_id, mentor_id`` pairs never / always to form.
+    extra_criteria : dict, optional
+        ``name -> function(mentees, mentors)`` or ``name -> DataFrame(mentee_id, mentor_id, score)``;
+        weighted by ``settings.weights[name]`` (default 1).
+
+    Returns
+    -------
+    MatchResult
+
+    Raises
+    ------
+    InputError
+        Bad input, with every problem listed in ``.failure_cases``.
+    PinError
+        A pin breaks a hard rule or a capacity.
+
+    Examples
+    --------
+    >>> import matching
+    >>> data = matching.load_example()
+    >>> result = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+    >>> result.summary["pairs"] + result.summary["unmatched"] == result.summary["mentees"]
+    True
+    """
+    settings = Settings.coerce(settings)
+    started = time.perf_counter()
+    cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
+                         extra_criteria=extra_criteria)
+    return solve_cohort(cohort, settings, seconds={"validate": time.perf_counter() - started})
+
+
+def candidate_frame(cohort: Cohort, cands: Candidates) -> pd.DataFrame:
+    """The candidate arrays as a table with ids and float parts."""
+    frame = pd.DataFrame({"mentee_id": cohort.mentees.ids[cands.i].astype(object),
+                          "mentor_id": cohort.mentors.ids[cands.j].astype(object),
+                          "score": cands.total / RESOLUTION})
+    for k, name in enumerate(cands.names):
+        frame[name] = cands.parts[:, k] / RESOLUTION
+    rank = cohort.preferences
+    lookup = np.zeros(len(cands), dtype=np.int64)
+    if len(rank):
+        keys = rank.i * (1 << 32) + rank.j
+        probe = cands.i * (1 << 32) + cands.j
+        pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+        hit = keys[pos] == probe
+        lookup[hit] = rank.value[pos[hit]]
+    frame["preference_rank"] = pd.array(lookup, dtype="Int64")
+    frame.loc[lookup == 0, "preference_rank"] = pd.NA
+    return frame
+
+
+def candidates(mentees, mentors, *, settings=None, relatedness=None, exclusions=None, pins=None,
+               extra_criteria=None) -> pd.DataFrame:
+    """Every allowed pair with its score and each criterion's part.
+
+    A pair is allowed when it breaks no hard rule, is not excluded, the mentee is
+    eligible and the mentor has capacity. Pins do not narrow this table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``mentee_id, mentor_id, score``, one column per criterion, ``preference_rank``.
+
+    Examples
+    --------
+    >>> import matching
+    >>> data = matching.load_example()
+    >>> table = matching.candidates(data["mentees"], data["mentors"])
+    >>> list(table.columns[:3])
+    ['mentee_id', 'mentor_id', 'score']
+    """
+    settings = Settings.coerce(settings)
+    cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
+                         extra_criteria=extra_criteria)
+    return candidate_frame(cohort, build_candidates(cohort, settings))
