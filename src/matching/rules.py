@@ -63,6 +63,19 @@ class Pairs:
     def shape(self) -> tuple:
         return np.broadcast_shapes(self.mentee_pos.shape, self.mentor_pos.shape)
 
+    def member(self, table) -> np.ndarray:
+        """Whether each pair is in a :class:`~matching.model.PairTable` (bool, this shape)."""
+        out = np.zeros(self.shape, dtype=bool)
+        if not len(table) or not out.size:
+            return out
+        if self.matrix:
+            start = int(self.mentee_pos[0, 0])
+            a, b = table.ptr[start], table.ptr[start + self.mentee_pos.shape[0]]
+            out[table.i[a:b] - start, table.j[a:b]] = True
+            return out
+        mi, mj = np.broadcast_arrays(self.mentee_pos, self.mentor_pos)
+        return table.contains(mi.ravel(), mj.ravel()).reshape(self.shape)
+
     def lookup(self, table) -> np.ndarray:
         """Values of a :class:`~matching.model.PairTable` for these pairs (0 where absent)."""
         if self.matrix:
@@ -121,7 +134,7 @@ def not_excluded(p: Pairs) -> np.ndarray:
     """The pair is not on the exclusion list (committee bans, dissolved pairs)."""
     if not len(p.cohort.exclusions):
         return np.ones(p.shape, dtype=bool)
-    return np.broadcast_to(p.lookup(p.cohort.exclusions) == None, p.shape)  # noqa: E711
+    return ~p.member(p.cohort.exclusions)
 
 
 def mentee_eligible(p: Pairs) -> np.ndarray:
