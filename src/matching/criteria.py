@@ -112,15 +112,16 @@ BUILTIN = {
 def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
     """Call a user criterion on these pairs and check what it returns."""
     cohort = p.cohort
-    if p.matrix:
-        rows = p.mentee_pos[:, 0]
+    rows = p.mentee_pos[:, 0] if p.matrix else None
+    if not p.matrix:
+        rows, inverse = np.unique(p.mentee_pos, return_inverse=True)
+    expected = (len(rows), len(cohort.mentors))
+    try:
         values = func(cohort.mentees.take(rows), cohort.mentors)
-        expected = (len(rows), len(cohort.mentors))
-    else:
-        uniq, inverse = np.unique(p.mentee_pos, return_inverse=True)
-        full = func(cohort.mentees.take(uniq), cohort.mentors)
-        expected = (len(uniq), len(cohort.mentors))
-        values = full
+    except MatchingError:
+        raise
+    except Exception as exc:  # a user's function may raise anything: report it as ours, naming it
+        raise MatchingError(f"criterion '{name}' raised {type(exc).__name__}: {exc}") from exc
     try:
         values = np.asarray(values, dtype=float)
     except (TypeError, ValueError):

@@ -77,8 +77,9 @@ class MatchResult:
         One row per pair: ``mentee_id, mentor_id, score``, one column per criterion's
         part (they add up to ``score`` in units of ``1/RESOLUTION``),
         ``preference_rank`` (empty if the mentor was not ranked), ``level_gap``,
-        ``mentee_area``, ``mentor_area``, ``cross_kbu``, ``cross_gender``,
-        ``cross_race``, ``pinned``.
+        ``mentee_area``, ``mentor_area``, ``is_cross_kbu``, ``is_cross_gender``,
+        ``is_cross_race`` (bool flags; the ``cross_*`` columns are the criteria's
+        parts), ``pinned``.
     unmatched : pandas.DataFrame
         ``mentee_id, reason, code`` for every mentee without a mentor.
     mentors : pandas.DataFrame
@@ -108,6 +109,115 @@ class MatchResult:
         """``{mentee_id: mentor_id}`` for every pair."""
         return dict(zip(self.pairs["mentee_id"], self.pairs["mentor_id"]))
 
+    def explain(self, mentee_id, *, price: bool = True):
+        """Why ``mentee_id`` has their mentor: parts, priced alternatives, ranked mentors not given.
+
+        Alternatives and ranked mentors are priced by re-solving the cohort with that
+        pair pinned (``price=False`` skips the re-solves; costs are then None). Raises :class:`~matching.InputError` for an unknown id and
+        :class:`~matching.MatchingError` for an unmatched mentee (see :meth:`explain_unmatched`).
+
+        Returns
+        -------
+        matching.explain.Explanation
+
+        Examples
+        --------
+        >>> import matching
+        >>> data = matching.load_example()
+        >>> result = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+        >>> why = result.explain("E001")
+        >>> why.mentor_id == result.mentor_of["E001"], round(sum(why.table["points"]), 3) == why.score
+        (True, True)
+        """
+        from .explain import explain
+
+        return explain(self, mentee_id, price=price)
+
+    def explain_unmatched(self, mentee_id):
+        """Which rules leave which mentors out for an unmatched mentee, and what would change it.
+
+        Returns
+        -------
+        matching.explain.UnmatchedExplanation
+        """
+        from .explain import explain_unmatched
+
+        return explain_unmatched(self, mentee_id)
+
+    def with_pins(self, pins, *, reason=None, decided_by=None) -> MatchResult:
+        """A new result with ``pins`` added to those in force and the cohort re-solved.
+
+        ``pins``: a DataFrame ``mentee_id, mentor_id[, reason, decided_by]`` or a list of
+        ``(mentee_id, mentor_id)`` tuples; ``reason``/``decided_by`` fill rows that have
+        none. Raises :class:`~matching.InputError` (unknown id, pinned twice, pinned and
+        excluded) or :class:`~matching.PinError` (a pin breaks a hard rule).
+
+        Examples
+        --------
+        >>> import matching
+        >>> data = matching.load_example()
+        >>> old = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+        >>> new = old.with_pins([("E001", "M018")], reason="1st choice", decided_by="chair")
+        >>> new.mentor_of["E001"], list(new.overrides["kind"])
+        ('M018', ['pin'])
+        >>> new.diff(old)["change"].tolist()
+        ['moved', 'moved']
+        """
+        from .overrides import add_overrides
+
+        return add_overrides(self, pins, kind="pin", reason=reason, decided_by=decided_by)
+
+    def with_exclusions(self, exclusions, *, reason=None, decided_by=None) -> MatchResult:
+        """A new result with ``exclusions`` (bans) added and the cohort re-solved (see :meth:`with_pins`)."""
+        from .overrides import add_overrides
+
+        return add_overrides(self, exclusions, kind="exclusion", reason=reason, decided_by=decided_by)
+
+    def diff(self, other: MatchResult) -> pd.DataFrame:
+        """What changed from ``other`` to this result: ``mentee_id, old_mentor_id,
+        new_mentor_id, change`` (new / removed / moved) and ``score_delta``."""
+        from .overrides import diff
+
+        return diff(self, other)
+
+    @property
+    def overrides(self) -> pd.DataFrame:
+        """Every pin and exclusion in force: ``kind, mentee_id, mentor_id, reason, decided_by``."""
+        from .overrides import overrides_table
+
+        return overrides_table(self)
+
+    # -- views and files (matching.report, matching.export) --
+    def _repr_html_(self) -> str:
+        from .report import result_html
+
+        return result_html(self)
+
+    def to_csv(self, folder, *, include=()) -> list:
+        """Write ``pairs``, ``unmatched``, ``mentors``, ``summary`` as CSV files into ``folder``
+        (spreadsheet-safe, atomic; see :mod:`matching.export`). Returns the paths."""
+        from .export import write_csv
+
+        return write_csv(self, folder, include=include)
+
+    def to_excel(self, path, *, include=()):
+        """Write the tables as sheets of one ``.xlsx`` workbook (see :mod:`matching.export`)."""
+        from .export import write_excel
+
+        return write_excel(self, path, include=include)
+
+    def to_json(self, path, *, include=()):
+        """Write the summary, the solve record and the tables as JSON (see :mod:`matching.export`)."""
+        from .export import write_json
+
+        return write_json(self, path, include=include)
+
+    def report(self, path, *, title: str = "Mentoring match report", explanations: bool = True):
+        """Write a self-contained HTML report (see :func:`matching.report.write_report`)."""
+        from .report import write_report
+
+        return write_report(self, path, title=title, explanations=explanations)
+
 
 def _pairs_frame(cohort: Cohort, settings: Settings, cands: Candidates, mentor_of: np.ndarray) -> pd.DataFrame:
     e, m = cohort.mentees, cohort.mentors
@@ -127,9 +237,9 @@ def _pairs_frame(cohort: Cohort, settings: Settings, cands: Candidates, mentor_o
     frame["mentee_area"] = [cohort.areas[a] for a in e.area[i]]
     frame["mentor_area"] = [cohort.areas[a] for a in m.area[j]]
     known = lambda a, b: (a >= 0) & (b >= 0) & (a != b)  # noqa: E731
-    frame["cross_kbu"] = known(e.kbu[i], m.kbu[j])
-    frame["cross_gender"] = known(e.gender[i], m.gender[j])
-    frame["cross_race"] = known(e.race[i], m.race[j])
+    frame["is_cross_kbu"] = known(e.kbu[i], m.kbu[j])  # not "cross_kbu": that is the criterion's part
+    frame["is_cross_gender"] = known(e.gender[i], m.gender[j])
+    frame["is_cross_race"] = known(e.race[i], m.race[j])
     frame["pinned"] = cohort.pins.contains(i, j) if len(cohort.pins) else np.zeros(len(i), bool)
     return frame
 
@@ -141,7 +251,7 @@ def build_result(cohort: Cohort, settings: Settings, cands: Candidates, assignme
     pairs = _pairs_frame(cohort, settings, cands, mentor_of)
     reasons = unmatched_reasons(cohort, settings, mentor_of, cands.i, cands.j)
     unmatched = pd.DataFrame({
-        "mentee_id": pd.Series([cohort.mentees.ids[i] for i, _, _ in reasons], dtype=object),
+        "mentee_id": pd.Series([str(cohort.mentees.ids[i]) for i, _, _ in reasons], dtype=object),
         "reason": pd.Series([r for _, _, r in reasons], dtype=object),
         "code": pd.Series([c for _, c, _ in reasons], dtype=object),
     })

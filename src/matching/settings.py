@@ -86,12 +86,20 @@ class Settings:
         relatedness=2, preference=3, competency=1, cross_kbu=1, cross_gender=0.5,
         cross_race=0.5``; user criteria default to 1. A weight of 0 turns it off.
     targets : dict
-        Cohort goals (shares of matched pairs), solved with CP-SAT.
+        Cohort goals, solved with CP-SAT (see :mod:`matching.goals`): shares of matched
+        pairs ``cross_kbu``, ``cross_gender``, ``cross_race``, ``top1``..``top9``; load
+        limits ``max_same_kbu_per_mentor``, ``max_mentor_kbu_share``; fairness
+        ``max_rank_lag`` and ``fairness = "maximin"``. A number is a hard goal, e.g.
+        ``{"cross_kbu": 0.6}``; ``{"min": 0.6, "weight": 2}`` a soft one that costs
+        ``weight`` score points per unit missed. Goals never reduce how many mentees
+        are matched.
     solver : {"auto", "flow", "cpsat"}, default "auto"
     time_limit : float, default 60.0
         Seconds a solver may use.
     workers : int, default 2
-        CP-SAT search workers.
+        CP-SAT search workers. The search is interleaved (deterministic): a solve that
+        ends OPTIMAL returns the same pairs on every run; one stopped at ``time_limit``
+        (FEASIBLE) depends on where the clock stopped it.
     seed : int, default 0
         Random seed handed to solvers that take one.
     min_group_size : int, default 5
@@ -142,26 +150,29 @@ class Settings:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, source: str | None = None) -> Settings:
-        """Build settings from a dict; ``preset`` names a starting point."""
+        """Build settings from a dict; ``preset`` names a starting point.
+
+        Every problem (unknown keys, a bad preset, bad values) is reported together.
+        """
         values = dict(values)
-        base = _preset_dict(values.pop("preset", "balanced"), source)
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise SettingsError(
-                {"file": source, "column": k, "problem": f"Unknown setting '{k}'. Known settings: {', '.join(sorted(names))}."}
-                for k in unknown
-            )
-        weights = dict(base.pop("weights", {}))
-        weights.update(values.pop("weights", None) or {})
-        base.update(values)
+        problems = [{"column": k, "problem": f"Unknown setting '{k}'. Known settings: {', '.join(sorted(names))}."}
+                    for k in sorted(set(values) - names - {"preset"}, key=str)]
         try:
-            return cls(weights=weights, **base)
+            base = _preset_dict(values.pop("preset", "balanced"), source)
         except SettingsError as err:
-            if source:
-                err.failure_cases["file"] = source
-                raise SettingsError(err.failure_cases.to_dict("records")) from None
-            raise
+            problems += err.failure_cases.to_dict("records")
+            base = _preset_dict("balanced", source)
+        given = values.pop("weights", {})
+        weights = {**base.pop("weights", {}), **given} if isinstance(given, Mapping) else given
+        base.update({k: v for k, v in values.items() if k in names})
+        try:
+            settings = cls(weights=weights, **base)
+        except SettingsError as err:
+            problems += err.failure_cases.to_dict("records")
+        if problems:
+            raise SettingsError([{**case, "file": source or case.get("file")} for case in problems])
+        return settings
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Settings:
@@ -261,6 +272,10 @@ def _check(s: Settings) -> list[dict]:
     ]
     if not problems and s.max_level_gap is not None and s.max_level_gap < s.min_level_gap:
         problems.append(_bad("max_level_gap", f"None or >= min_level_gap ({s.min_level_gap})", s.max_level_gap))
+    if isinstance(s.targets, Mapping):
+        from .goals import target_problems
+
+        problems += target_problems(s.targets)
     if isinstance(s.weights, Mapping):
         for name, w in s.weights.items():
             if not (_is_real(w) and abs(w) <= MAX_WEIGHT):
