@@ -167,6 +167,9 @@ class Cohort:
         For each mentee, the position of the mentor with the same id, or -1.
     input_hash : str
         SHA-256 of the canonical content, for reproducibility.
+    labels : mapping of str to tuple
+        Group labels of the ``gender`` and ``race`` codes, read only by aggregate reports
+        (:mod:`matching.privacy`), which suppress small groups.
     """
 
     mentees: People
@@ -182,6 +185,7 @@ class Cohort:
     extra_functions: Mapping[str, Callable] = field(default_factory=dict, repr=False)
     self_mentor: np.ndarray = field(default=None, repr=False)
     input_hash: str = ""
+    labels: Mapping[str, tuple] = field(default_factory=dict, repr=False)
 
     @property
     def extra_names(self) -> tuple[str, ...]:

@@ -3,54 +3,79 @@ user criteria given as tables."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import columns as col
+from .errors import InputError
 from .io import Table, as_table
 from .model import PairTable, People, _index_of
 from .settings import BUILTIN_CRITERIA
 
 
+def _canonical(ids) -> pd.Series:
+    """Ids as a spreadsheet might have changed them: case, leading zeros of numbers, a ``.0`` tail."""
+    text = pd.Series(np.asarray(ids, dtype=object), dtype=object).astype(str).str.casefold()
+    return text.str.replace(r"\.0+$", "", regex=True).str.replace(r"(?<!\d)0+(?=\d)", "", regex=True)
+
+
+def id_hint(unknown, known: np.ndarray):
+    """``unknown id -> "; did you mean 'X'?"`` where a known id differs only as a
+    spreadsheet would change it (leading zeros dropped, ``1.0`` for ``1``, case)."""
+    unknown = sorted({str(u) for u in unknown if u is not None})
+    if not unknown or not len(known):
+        return lambda u: ""
+    lookup = dict(zip(_canonical(known), known.tolist()))
+    hints = {u: lookup.get(c) for u, c in zip(unknown, _canonical(unknown))}
+    return lambda u: (f"; did you mean '{hints[str(u)]}'? (ids are compared as text)"
+                      if hints.get(str(u)) not in (None, str(u)) else "")
+
+
 def resolve_preferences(side, order, mentees: People, mentors: People, problems) -> PairTable:
     """Preference lists -> PairTable of ranks; unknown, repeated or self choices are errors."""
+    prefs = side.preferences
+    if not len(prefs):
+        return PairTable.build([], [], np.zeros(0, np.int64), len(mentees))
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.arange(len(order))
-    known = set(mentors.ids.tolist())
-    i_out, j_out, r_out = [], [], []
-    for pos, prefs in enumerate(side.preferences):
-        me = side.ids[pos]
-        seen = set()
-        for rank, mid in enumerate(prefs, start=1):
-            problem = None
-            if mid == me:
-                problem = f"preferences name the mentee themself ('{mid}') at rank {rank}"
-            elif mid not in known:
-                problem = f"preferences name unknown mentor '{mid}' at rank {rank}"
-            elif mid in seen:
-                problem = f"preferences name mentor '{mid}' twice"
-            if problem:
-                problems.add(side.table, problem, column="preferences", position=pos, id=me)
-                continue
-            seen.add(mid)
-            i_out.append(inverse[pos])
-            j_out.append(mid)
-            r_out.append(rank)
-    j_idx = _index_of(mentors.ids, j_out) if j_out else np.zeros(0, np.int64)
-    return PairTable.build(i_out, j_idx, np.asarray(r_out, dtype=np.int64), len(mentees))
+    pos = prefs["pos"].to_numpy(dtype=np.int64)
+    mid = prefs["item"].to_numpy(dtype=object)
+    rank = prefs["rank"].to_numpy(dtype=np.int64)
+    me = side.ids[pos]
+    j = _index_of(mentors.ids, mid)
+    own = mid == me
+    unknown = (j < 0) & ~own
+    twice = pd.DataFrame({"pos": pos, "mid": mid}).duplicated().to_numpy() & ~own & ~unknown
+    bad = own | unknown | twice
+    hint = id_hint(mid[unknown], mentors.ids) if unknown.any() else None
+    for k in np.flatnonzero(bad):
+        if own[k]:
+            problem = f"preferences name the mentee themself ('{mid[k]}') at rank {rank[k]}"
+        elif unknown[k]:
+            problem = f"preferences name unknown mentor '{mid[k]}' at rank {rank[k]}{hint(mid[k])}"
+        else:
+            problem = f"preferences name mentor '{mid[k]}' twice"
+        problems.add(side.table, problem, column="preferences", position=pos[k], id=me[k])
+    ok = ~bad
+    return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
 
 
 def _frame(table: Table, required, problems) -> pd.DataFrame | None:
-    frame = col.normalized_frame(table, problems, {})
-    if frame is None or not col.check_required(table, frame, required, problems):
+    frame = col.normalized_frame(table, problems, {}, known=required)
+    if frame is None or not col.check_required(table, frame, required, problems, known=required):
         return None
     return frame
 
 
-def parse_relatedness(table: Table | None, areas: dict, problems) -> np.ndarray:
-    """The relatedness table as a symmetric (n_areas, n_areas) array, NaN where unlisted."""
+def parse_relatedness(table: Table | None, areas: dict, problems, *, check_known: bool = True) -> np.ndarray:
+    """The relatedness table as a symmetric (n_areas, n_areas) array, NaN where unlisted.
+
+    An area no mentee or mentor works in is an error (a typo, most often), except when
+    ``check_known`` is false (one side is empty): then such rows are ignored.
+    """
     n = len(areas)
     rel = np.full((n, n), np.nan)
     np.fill_diagonal(rel, 1.0)
@@ -59,29 +84,64 @@ def parse_relatedness(table: Table | None, areas: dict, problems) -> np.ndarray:
     frame = _frame(table, ("area_a", "area_b", "relatedness"), problems)
     if frame is None:
         return rel
+    raw = col.text_values(frame["relatedness"])
+    val = col.to_float(raw)
+    bad = ~(np.isfinite(val) & (val >= 0.0) & (val <= 1.0))
+    for pos in np.flatnonzero(bad):
+        problems.add(table, f"relatedness must be a number in [0, 1]; got {raw[pos]!r}",
+                     column="relatedness", position=pos)
+    idx = {}
+    for column in ("area_a", "area_b"):
+        names = col.text_values(frame[column])
+        idx[column] = col.codes(names, areas).astype(np.int64)
+        missing = pd.isna(names)
+        unknown = (idx[column] < 0) & ~missing
+        for pos in np.flatnonzero(missing | (unknown & check_known)):
+            what = "is missing" if missing[pos] else (f"'{names[pos]}' is not the area of any mentee or mentor"
+                                                      + _area_hint(names[pos], areas))
+            problems.add(table, f"{column} {what}", column=column, position=pos)
+        bad |= missing | unknown
+    x, y, v = idx["area_a"][~bad], idx["area_b"][~bad], val[~bad]
+    _conflicts(table, frame, np.flatnonzero(~bad), x, y, v, problems)
+    rel[x, y] = v
+    rel[y, x] = v
+    return rel
+
+
+def _area_hint(name: str, areas: dict) -> str:
+    close = difflib.get_close_matches(name, list(areas), n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _conflicts(table, frame, positions, x, y, v, problems) -> None:
+    """Report a pair of areas listed twice with different values."""
+    key = pd.DataFrame({"lo": np.minimum(x, y), "hi": np.maximum(x, y), "v": v})
+    first = key.drop_duplicates(["lo", "hi"])
+    merged = key.merge(first, on=["lo", "hi"], how="left", suffixes=("", "_first"))
+    clash = (merged["v"] != merged["v_first"]).to_numpy() & (x != y)
     a = col.text_values(frame["area_a"])
     b = col.text_values(frame["area_b"])
-    raw = col.text_values(frame["relatedness"])
-    val = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
-    for pos in range(len(frame)):
-        bad = False
-        for column, area in (("area_a", a[pos]), ("area_b", b[pos])):
-            if area is None or area not in areas:
-                what = "is missing" if area is None else f"'{area}' is not the area of any mentee or mentor"
-                problems.add(table, f"{column} {what}", column=column, position=pos)
-                bad = True
-        if not (np.isfinite(val[pos]) and 0.0 <= val[pos] <= 1.0):
-            problems.add(table, f"relatedness must be a number in [0, 1]; got {raw[pos]!r}",
-                         column="relatedness", position=pos)
-            bad = True
-        if bad:
-            continue
-        x, y = areas[a[pos]], areas[b[pos]]
-        if not np.isnan(rel[x, y]) and x != y and rel[x, y] != val[pos]:
-            problems.add(table, f"relatedness of '{a[pos]}' and '{b[pos]}' is given twice with different values "
-                                f"({rel[x, y]:g} and {val[pos]:g})", column="relatedness", position=pos)
-        rel[x, y] = rel[y, x] = val[pos]
-    return rel
+    for k in np.flatnonzero(clash):
+        pos = positions[k]
+        problems.add(table, f"relatedness of '{a[pos]}' and '{b[pos]}' is given twice with different values "
+                            f"({merged['v_first'].iloc[k]:g} and {v[k]:g})", column="relatedness", position=pos)
+
+
+def _pair_ids(table: Table, frame, mentees: People, mentors: People, problems, kind: str):
+    """Resolve ``mentee_id``/``mentor_id``; unknown or missing ids are problems."""
+    out = []
+    for column, people, who in (("mentee_id", mentees, "mentee"), ("mentor_id", mentors, "mentor")):
+        ids = col.text_values(frame[column])
+        index = _index_of(people.ids, [x if x is not None else "" for x in ids])
+        missing = pd.isna(ids)
+        unknown = (index < 0) & ~missing
+        hint = id_hint(ids[unknown], people.ids) if unknown.any() else None
+        for pos in np.flatnonzero(missing | unknown):
+            problem = (f"{column} is missing" if missing[pos]
+                       else f"{kind}: unknown {who} '{ids[pos]}'{hint(ids[pos])}")
+            problems.add(table, problem, column=column, position=pos, id=ids[pos])
+        out.append((ids, np.where(missing, -1, index)))
+    return out
 
 
 def parse_pairs(table: Table | None, mentees: People, mentors: People, problems, *,
@@ -92,25 +152,16 @@ def parse_pairs(table: Table | None, mentees: People, mentors: People, problems,
     frame = _frame(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return None
-    me = col.text_values(frame["mentee_id"])
-    mo = col.text_values(frame["mentor_id"])
+    (me, i), (mo, j) = _pair_ids(table, frame, mentees, mentors, problems, table.source)
     reason = col.text_values(frame["reason"]) if "reason" in frame else np.full(len(frame), None, object)
-    i = _index_of(mentees.ids, [x or "" for x in me])
-    j = _index_of(mentors.ids, [x or "" for x in mo])
-    kind = table.source
-    for pos in np.flatnonzero(i < 0):
-        problems.add(table, f"{kind}: unknown mentee '{me[pos]}'", column="mentee_id", position=pos, id=me[pos])
-    for pos in np.flatnonzero(j < 0):
-        problems.add(table, f"{kind}: unknown mentor '{mo[pos]}'", column="mentor_id", position=pos, id=mo[pos])
     ok = (i >= 0) & (j >= 0)
-    if unique_mentee:
-        first: dict[int, int] = {}
-        for pos in np.flatnonzero(ok):
-            if i[pos] in first and j[first[i[pos]]] != j[pos]:
-                problems.add(table, f"mentee '{me[pos]}' is pinned twice (also to '{mo[first[i[pos]]]}' "
-                                    f"on row {table.row_label(first[i[pos]])})",
-                             column="mentee_id", position=pos, id=me[pos])
-            first.setdefault(i[pos], pos)
+    if unique_mentee and ok.any():
+        pinned = pd.DataFrame({"i": i[ok], "j": j[ok], "pos": np.flatnonzero(ok)})
+        first = pinned.groupby("i").transform("first")
+        for k in np.flatnonzero((pinned["j"] != first["j"]).to_numpy()):
+            pos, pos0 = pinned["pos"].iloc[k], first["pos"].iloc[k]
+            problems.add(table, f"mentee '{me[pos]}' is pinned twice (also to '{mo[pos0]}' "
+                                f"on row {table.row_label(pos0)})", column="mentee_id", position=pos, id=me[pos])
     keys = i[ok] * (1 << 32) + j[ok]
     _, keep = np.unique(keys, return_index=True)
     sel = np.flatnonzero(ok)[keep]
@@ -136,7 +187,12 @@ def parse_extra(extra: Mapping | None, mentees: People, mentors: People, problem
         if callable(spec) and not isinstance(spec, pd.DataFrame):
             functions[name] = spec
             continue
-        table = as_table(spec, f"extra_criteria['{name}']")
+        try:
+            table = as_table(spec, f"extra_criteria['{name}']")
+        except InputError as err:
+            problems.cases.extend({k: (None if pd.isna(v) else v) for k, v in case.items()}
+                                  for case in err.failure_cases.to_dict("records"))
+            continue
         pt = _score_table(table, mentees, mentors, problems)
         if pt is not None:
             tables[name] = pt
@@ -147,22 +203,16 @@ def _score_table(table: Table, mentees: People, mentors: People, problems) -> Pa
     frame = _frame(table, ("mentee_id", "mentor_id", "score"), problems)
     if frame is None:
         return None
-    me = col.text_values(frame["mentee_id"])
-    mo = col.text_values(frame["mentor_id"])
+    (me, i), (mo, j) = _pair_ids(table, frame, mentees, mentors, problems, table.source)
     raw = col.text_values(frame["score"])
-    val = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
-    i = _index_of(mentees.ids, [x or "" for x in me])
-    j = _index_of(mentors.ids, [x or "" for x in mo])
-    for pos in np.flatnonzero(i < 0):
-        problems.add(table, f"unknown mentee '{me[pos]}'", column="mentee_id", position=pos, id=me[pos])
-    for pos in np.flatnonzero(j < 0):
-        problems.add(table, f"unknown mentor '{mo[pos]}'", column="mentor_id", position=pos, id=mo[pos])
-    for pos in np.flatnonzero(~np.isfinite(val) | (np.abs(np.nan_to_num(val)) > 1e6)):
+    val = col.to_float(raw)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(val) <= 1e6)
+    for pos in np.flatnonzero(bad):
         problems.add(table, f"score must be a finite number within +/-1e6; got {raw[pos]!r}",
                      column="score", position=pos, id=me[pos])
-    ok = (i >= 0) & (j >= 0) & np.isfinite(val)
-    keys = i * (1 << 32) + j
-    dup = ok & pd.Series(keys).duplicated(keep="first").to_numpy() & ok
+    ok = (i >= 0) & (j >= 0) & ~bad
+    dup = ok & pd.Series(i * (1 << 32) + j).duplicated(keep="first").to_numpy()
     for pos in np.flatnonzero(dup):
         problems.add(table, f"pair ({me[pos]}, {mo[pos]}) is scored twice", column="score",
                      position=pos, id=me[pos])

@@ -7,17 +7,21 @@ Every problem in every table is collected first, then raised together as one
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from . import columns as col
 from .errors import InputError
 from .io import Table, as_table
-from .model import Cohort, People
+from .model import Cohort, PairTable, People, _index_of
 from .pairs import parse_extra, parse_pairs, parse_relatedness, resolve_preferences
 
 __all__ = ["load_cohort", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
+
+log = logging.getLogger("matching")
 
 REQUIRED = ("id", "level", "area", "kbu")
 MENTEE_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "preferences", "competencies",
@@ -41,7 +45,7 @@ MAX_PRIORITY = 1000
 
 @dataclass
 class _Side:
-    """Parsed, not yet sorted, columns of one side."""
+    """Parsed, not yet sorted, columns of one side (lists exploded: ``pos, item, rank``)."""
 
     table: Table
     ids: np.ndarray
@@ -51,21 +55,22 @@ class _Side:
     years: np.ndarray
     gender: np.ndarray
     race: np.ndarray
-    goals: list
+    goals: pd.DataFrame
     eligible: np.ndarray
     priority: np.ndarray
     capacity: np.ndarray
-    preferences: list
+    preferences: pd.DataFrame
     extra: dict
 
 
 def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None:
-    frame = col.normalized_frame(table, problems, ALIASES)
-    if frame is None or not col.check_required(table, frame, REQUIRED, problems):
+    mentor = role == "mentor"
+    known = MENTOR_COLUMNS if mentor else MENTEE_COLUMNS
+    frame = col.normalized_frame(table, problems, ALIASES, known=known)
+    if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
         return None
     ids = col.parse_ids(table, frame, problems)
     n = len(frame)
-    mentor = role == "mentor"
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
     side = _Side(
         table=table, ids=ids,
@@ -82,54 +87,76 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
                   num("priority", integer=False, lo=0.01, hi=MAX_PRIORITY, default=1.0)),
         capacity=(num("capacity", integer=True, lo=0, hi=MAX_CAPACITY, default=1) if mentor
                   else np.zeros(n)),
-        preferences=[] if mentor else col.parse_list(frame, "preferences"),
-        extra={},
+        preferences=col.parse_list(frame.iloc[:0] if mentor else frame, "preferences"),
+        extra={c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known},
     )
-    known = set(MENTOR_COLUMNS if mentor else MENTEE_COLUMNS)
-    side.extra = {c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known}
+    if n == 0:
+        log.warning("the %s table has no rows: every %s is left unpaired", f"{role}s",
+                    "mentor" if not mentor else "mentee")
     return side
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    """Float array -> int64 (bad cells were NaN and are already reported)."""
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.int64)
 
 
 def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
     """Sort a parsed side by id and encode it; returns the People and the sort order."""
-    ids = side.ids.astype(str)
+    ids = np.array([v if v is not None else "" for v in side.ids], dtype=str) if len(side.ids) else \
+        np.zeros(0, dtype=str)
     order = np.argsort(ids, kind="stable")
-    comp = np.zeros((len(ids), 0), dtype=bool)
-    if vocab["competencies"]:
-        comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
-        for pos, goals in enumerate(side.goals):
-            comp[pos, [vocab["competencies"][g.casefold()] for g in goals]] = True
-    rows = np.array([side.table.row_label(p) for p in range(len(ids))], dtype=object)
+    comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
+    if len(side.goals):
+        keys = pd.Series(side.goals["item"].to_numpy(dtype=object), dtype=object).str.casefold()
+        comp[side.goals["pos"].to_numpy(), keys.map(vocab["competencies"]).to_numpy(dtype=np.int64)] = True
     people = People(
-        role=role, ids=ids[order], level=side.level[order].astype(np.int64),
+        role=role, ids=ids[order], level=_ints(side.level[order]),
         area=col.codes(side.area, vocab["areas"])[order], kbu=col.codes(side.kbu, vocab["kbus"])[order],
         years=side.years[order].astype(float), competencies=comp[order],
         eligible=side.eligible[order], priority=side.priority[order].astype(float),
-        capacity=side.capacity[order].astype(np.int64),
+        capacity=_ints(side.capacity[order]),
         gender=col.codes(side.gender, vocab["gender"])[order], race=col.codes(side.race, vocab["race"])[order],
-        extra={k: v[order] for k, v in side.extra.items()}, source=side.table.source, rows=rows[order],
+        extra={k: v[order] for k, v in side.extra.items()}, source=side.table.source,
+        rows=side.table.row_labels()[order],
     )
     return people, order
 
 
+def _sorted_vocabulary(arrays) -> dict[str, int]:
+    values = pd.unique(pd.Series(np.concatenate([np.asarray(a, dtype=object) for a in arrays]), dtype=object)
+                       .dropna())
+    return {name: k for k, name in enumerate(sorted(values))}
+
+
 def _vocabularies(sides) -> dict:
-    vocab = {"areas": {}, "kbus": {}, "gender": {}, "race": {}, "competencies": {}}
-    for key, attr in (("areas", "area"), ("kbus", "kbu")):
-        names = sorted({v for s in sides for v in getattr(s, attr) if v is not None})
-        vocab[key] = {name: k for k, name in enumerate(names)}
-    display = {}
-    for s in sides:
-        for goals in s.goals:
-            for g in goals:
-                display.setdefault(g.casefold(), g)
-    vocab["competencies"] = {key: k for k, key in enumerate(sorted(display))}
-    vocab["competency_names"] = tuple(display[k] for k in sorted(display))
+    """Sorted vocabularies, so codes (and the input hash) do not depend on row order."""
+    vocab = {key: _sorted_vocabulary([getattr(s, attr) for s in sides])
+             for key, attr in (("areas", "area"), ("kbus", "kbu"), ("gender", "gender"), ("race", "race"))}
+    items = pd.Series(np.concatenate([s.goals["item"].to_numpy(dtype=object) for s in sides]), dtype=object)
+    spellings = pd.DataFrame({"key": items.str.casefold(), "name": items})
+    display = spellings.groupby("key", sort=True)["name"].min() if len(items) else pd.Series(dtype=object)
+    vocab["competencies"] = {key: k for k, key in enumerate(display.index)}
+    vocab["competency_names"] = tuple(display.tolist())
     return vocab
+
+
+def _table(data, role: str, problems: col.Problems) -> Table | None:
+    """``as_table``, with a file that cannot be read recorded as a problem."""
+    try:
+        return as_table(data, role)
+    except InputError as err:
+        problems.cases.extend(err.failure_cases.astype(object).where(err.failure_cases.notna(), None)
+                              .to_dict("records"))
+        return None
 
 
 def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=None,
                 extra_criteria=None) -> Cohort:
     """Validate every input table and build the cohort model.
+
+    An empty side (a table with headers but no rows) is valid: nobody is paired and
+    everyone on the other side is listed with a reason.
 
     Parameters
     ----------
@@ -147,28 +174,24 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         With every problem found in any table.
     """
     problems = col.Problems()
-    tables = {role: as_table(data, role) for role, data in
-              (("mentees", mentees), ("mentors", mentors))}
-    sides = {role[:-1]: _parse_side(t, role[:-1], problems) for role, t in tables.items()}
-    if problems or any(s is None for s in sides.values()):
+    tables = {role: _table(data, role + "s", problems) for role, data in (("mentee", mentees), ("mentor", mentors))}
+    others = {role: _table(data, role, problems) for role, data in
+              (("relatedness", relatedness), ("exclusions", exclusions), ("pins", pins))}
+    sides = {role: _parse_side(t, role, problems) if t is not None else None for role, t in tables.items()}
+    if any(s is None for s in sides.values()):
         raise InputError(problems.cases)
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
     mentor_people, _ = _people(sides["mentor"], "mentor", vocab)
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
-    rel = parse_relatedness(as_table(relatedness, "relatedness"), vocab["areas"], problems)
-    excl = parse_pairs(as_table(exclusions, "exclusions"), mentee_people, mentor_people, problems)
-    pin = parse_pairs(as_table(pins, "pins"), mentee_people, mentor_people, problems, unique_mentee=True)
+    areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
+    rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None)
+    excl = parse_pairs(others["exclusions"], mentee_people, mentor_people, problems)
+    pin = parse_pairs(others["pins"], mentee_people, mentor_people, problems, unique_mentee=True)
     tables_x, functions_x = parse_extra(extra_criteria, mentee_people, mentor_people, problems)
-    if pin is not None and excl is not None and len(pin) and len(excl):
-        both = excl.contains(pin.i, pin.j)
-        for i, j in zip(pin.i[both], pin.j[both]):
-            problems.add(None, f"pair ({mentee_people.ids[i]}, {mentor_people.ids[j]}) is both pinned and excluded",
-                         column="pins", id=str(mentee_people.ids[i]))
+    _pinned_and_excluded(pin, excl, mentee_people, mentor_people, others["pins"], problems)
     if problems:
         raise InputError(problems.cases)
-    from .model import PairTable
-
     n = len(mentee_people)
     cohort = Cohort(
         mentees=mentee_people, mentors=mentor_people,
@@ -177,16 +200,20 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         exclusions=excl if excl is not None else PairTable.empty(n, object),
         pins=pin if pin is not None else PairTable.empty(n, object),
         extra_tables=tables_x, extra_functions=functions_x,
-        self_mentor=mentor_people_index(mentor_people, mentee_people.ids),
+        self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
+        labels={"gender": tuple(vocab["gender"]), "race": tuple(vocab["race"])},
     )
     object.__setattr__(cohort, "input_hash", _hash(cohort))
     return cohort
 
 
-def mentor_people_index(mentors: People, ids) -> np.ndarray:
-    from .model import _index_of
-
-    return _index_of(mentors.ids, ids)
+def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, problems) -> None:
+    if pin is None or excl is None or not len(pin) or not len(excl):
+        return
+    both = excl.contains(pin.i, pin.j)
+    for i, j in zip(pin.i[both], pin.j[both]):
+        problems.add(table, f"pair ({mentees.ids[i]}, {mentors.ids[j]}) is both pinned and excluded",
+                     column="mentee_id", id=str(mentees.ids[i]))
 
 
 def _hash(c: Cohort) -> str:
