@@ -21,6 +21,7 @@ __all__ = [
     "PinError",
     "InfeasibleError",
     "SolverError",
+    "MatchingWarning",
     "FAILURE_COLUMNS",
 ]
 
@@ -120,6 +121,10 @@ class InfeasibleError(MatchingError):
         self.conflicts = tuple(conflicts)
         self.best = dict(best or {})
         super().__init__(reason)
+
+
+class MatchingWarning(UserWarning):
+    """A still-valid result that needs attention (e.g. not proven optimal)."""
 
 
 class SolverError(MatchingError):

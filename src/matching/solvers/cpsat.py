@@ -1,0 +1,386 @@
+"""Cohort goals by OR-Tools CP-SAT, warm-started from the min-cost-flow answer.
+
+The model has one Boolean per candidate arc (pinned arcs included, fixed to 1), at
+most one mentor per mentee, mentor capacities, and the goals of
+:mod:`matching.goals` as linear constraints.
+
+Objective, lexicographic and exact (staged solves, no big-M):
+
+1. matched priority: fixed to its maximum without goals, ``P*`` (from min-cost
+   flow, which proves it; goals never leave more mentees unmatched);
+2. with ``fairness = "maximin"``: the lowest pair score of a matched mentee
+   (a separate solve; its optimum is then fixed);
+3. total score minus soft-goal penalties (``weight`` points per unit missed).
+
+The result's ``matched_priority`` and ``score`` are recomputed from the pairs. The
+reported ``bound``/``gap`` refer to level 3 (score minus penalties, in score points).
+CP-SAT runs ``settings.workers`` parallel workers with ``random_seed = settings.seed``.
+What is deterministic: with ``workers = 1`` the whole search (same pairs every run);
+with more workers the optimum *value* of an OPTIMAL result, while which of several
+equally good matchings is returned may vary; a solve stopped by ``time_limit``
+(FEASIBLE) depends on the clock. When the min-cost-flow optimum already meets every
+goal (no soft miss, no maximin) and the solver was chosen automatically, it is
+returned as proven optimal without running CP-SAT: it is optimal for a relaxation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..errors import MatchingWarning, SolverError
+from ..goals import (LimitGoal, RankLagGoal, ShareGoal, evaluate_goals, outcome_ranks, pair_ranks,
+                     parse_goals, rank_groups, share_masks)
+from ..scoring import RESOLUTION
+from .flow import ortools_version, solve_flow
+from .problem import Assignment, Problem
+
+__all__ = ["solve_cpsat", "Arcs", "GoalModel", "run"]
+
+log = logging.getLogger(__name__)
+
+
+class Arcs:
+    """Every arc the model holds (candidates plus pins), sorted by (mentee, mentor)."""
+
+    def __init__(self, problem: Problem, cohort):
+        i, j, s = problem.i, problem.j, problem.score
+        keys, pin_keys = i * (1 << 32) + j, problem.fixed_i * (1 << 32) + problem.fixed_j
+        missing = ~np.isin(pin_keys, keys)
+        i = np.concatenate([i, problem.fixed_i[missing]])
+        j = np.concatenate([j, problem.fixed_j[missing]])
+        s = np.concatenate([s, problem.fixed_score[missing]])
+        order = np.lexsort((j, i))
+        self.i, self.j, self.score = i[order], j[order], s[order].astype(np.int64)
+        self.pins = np.searchsorted(self.i * (1 << 32) + self.j, pin_keys)
+        self.rank = pair_ranks(cohort, self.i, self.j)
+        self.priority = problem.priority[self.i]
+        self.fixed = np.zeros(problem.n_mentees, bool)
+        self.fixed[problem.fixed_i] = True
+        self.ptr = np.searchsorted(self.i, np.arange(problem.n_mentees + 1))
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+
+def _expr(x, idx, coef) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.weighted_sum([x[k] for k in idx], [int(c) for c in coef])
+
+
+def _groups(keys: np.ndarray):
+    """(key, indices) for each distinct key, indices ascending."""
+    order = np.argsort(keys, kind="stable")
+    uniq, start = np.unique(keys[order], return_index=True)
+    return zip(uniq, np.split(order, start[1:]))
+
+
+class GoalModel:
+    """A CP-SAT model of the problem with goals.
+
+    ``switches=True`` puts every hard goal, every pin and the matched-priority level
+    behind an enforcement literal (``self.lits``, label -> literal) for conflict
+    search, and leaves soft goals out.
+    """
+
+    def __init__(self, arcs: Arcs, cohort, settings, goals, problem: Problem, p_star: int, *,
+                 switches: bool = False):
+        self.arcs, self.cohort, self.settings, self.switches = arcs, cohort, settings, switches
+        self.m = cp_model.CpModel()
+        self.x = [self.m.new_bool_var("") for _ in range(len(arcs))]
+        self.lits, self.penalty, self.derived = {}, [], []
+        x = self.x
+        for a, b in zip(arcs.ptr[:-1], arcs.ptr[1:]):
+            if b - a > 1:
+                self.m.add_at_most_one(x[a:b])
+        self.by_mentor = dict(_groups(arcs.j))
+        for jj, idx in self.by_mentor.items():
+            if len(idx) > problem.capacity[jj]:
+                self.m.add(sum(x[k] for k in idx) <= int(problem.capacity[jj]))
+        for k, a in enumerate(arcs.pins):
+            self.require(("pin", k), [self.m.add(x[a] == 1)])
+        idx = np.arange(len(arcs))
+        self.require(("most",), [self.m.add(_expr(x, idx, arcs.priority) >= int(p_star))])
+        for goal in goals.constraints:
+            if goal.weight is None or not switches:
+                self.add_goal(goal)
+
+    def require(self, label, constraints) -> None:
+        if self.switches:
+            lit = self.m.new_bool_var(str(label))
+            for ct in constraints:
+                ct.only_enforce_if(lit)
+            self.lits[label] = lit
+
+    def soft(self, goal, ub: int, unit_weight: float, value):
+        """A miss variable; ``value(xv)`` gives its least value for arc values ``xv`` (for hints)."""
+        var = self.m.new_int_var(0, max(int(ub), 0), "")
+        self.penalty.append((var, max(1, int(round(goal.weight * unit_weight)))))
+        self.derived.append((var, lambda xv: min(max(int(ub), 0), max(0, int(value(xv))))))
+        return var
+
+    def add_goal(self, goal) -> None:
+        if isinstance(goal, ShareGoal):
+            self._share(goal)
+        elif isinstance(goal, RankLagGoal):
+            self._rank_lag(goal)
+        elif goal.name == "max_same_kbu_per_mentor":
+            self._per_mentor(goal)
+        else:
+            self._mentor_share(goal)
+
+    def _share(self, goal: ShareGoal) -> None:
+        a = self.arcs
+        counts, good = share_masks(self.cohort, goal, a.i, a.j, a.rank)
+        num, den = goal.share.numerator, goal.share.denominator
+        coef = den * good.astype(np.int64) - num * counts.astype(np.int64)
+        idx = np.flatnonzero(coef)
+        expr = _expr(self.x, idx, coef[idx])
+        if goal.weight is None:
+            self.require(goal.name, [self.m.add(expr >= 0)])
+        else:
+            short = self.soft(goal, len(self.cohort.mentees), RESOLUTION,
+                              lambda xv: -((coef[idx] @ xv[idx]) // den))
+            self.m.add(expr + den * short >= 0)
+
+    def _per_mentor(self, goal: LimitGoal) -> None:
+        a, k = self.arcs, int(goal.value)
+        kbu = self.cohort.mentees.kbu[a.i]
+        known = np.flatnonzero(kbu >= 0)
+        cts = []
+        for _, idx in _groups(a.j[known] * (len(self.cohort.kbus) + 1) + kbu[known]):
+            if len(idx) > k:
+                expr = sum(self.x[q] for q in known[idx])
+                if goal.weight is None:
+                    cts.append(self.m.add(expr <= k))
+                else:
+                    sel = known[idx]
+                    self.m.add(expr - self.soft(goal, len(idx) - k, RESOLUTION, lambda xv, s=sel: xv[s].sum() - k) <= k)
+        self.require(goal.name, cts)
+
+    def _mentor_share(self, goal: LimitGoal) -> None:
+        kbu = self.cohort.mentors.kbu
+        num, den = goal.value.numerator, goal.value.denominator
+        used = {}
+        for jj, idx in self.by_mentor.items():
+            y = used[jj] = self.m.new_bool_var("")
+            self.derived.append((y, lambda xv, s=idx: int(xv[s].any())))
+            load = sum(self.x[k] for k in idx)
+            self.m.add(load <= len(idx) * y)
+            self.m.add(load >= y)
+        total = sum(used.values())
+        cts = []
+        for g in np.unique(kbu[kbu >= 0]):
+            mine = [y for jj, y in used.items() if kbu[jj] == g]
+            if not mine:
+                continue
+            expr = den * sum(mine) - num * total
+            if goal.weight is None:
+                cts.append(self.m.add(expr <= 0))
+            else:
+                js = np.array([jj for jj in used if kbu[jj] == g])
+                allj = np.array(list(used))
+
+                def over(xv, js=js, allj=allj):
+                    load = np.bincount(self.arcs.j[xv > 0], minlength=len(kbu))
+                    return -((num * int((load[allj] > 0).sum()) - den * int((load[js] > 0).sum())) // den)
+                self.m.add(expr - den * self.soft(goal, len(mine), RESOLUTION, over) <= 0)
+        self.require(goal.name, cts)
+
+    def _rank_lag(self, goal: RankLagGoal) -> None:
+        a, cohort = self.arcs, self.cohort
+        counted, outcome, worst = outcome_ranks(cohort, a.i, a.rank)
+        delta = np.where(counted[a.i], outcome - worst, 0).astype(np.int64)
+        n, p, q = int(counted.sum()), goal.lag.numerator, goal.lag.denominator
+        cts = []
+        for attr in goal.by:
+            for group in rank_groups(cohort, self.settings, attr, counted):
+                n_g = int(group.sum())
+                coef = q * (n * group[a.i].astype(np.int64) - n_g) * delta
+                idx = np.flatnonzero(coef)
+                expr = _expr(self.x, idx, coef[idx])
+                if goal.weight is None:
+                    cts.append(self.m.add(expr <= p * n * n_g))
+                else:
+                    over = self.soft(goal, 100 * worst, RESOLUTION / 100,
+                                     lambda xv, c=coef, b=p * n * n_g, d=q * n * n_g: -((b * 100 - 100 * (c @ xv)) // d))
+                    self.m.add(100 * expr - 100 * p * n * n_g <= q * n * n_g * over)
+        self.require(goal.name, cts)
+
+    def score_expr(self):
+        idx = np.flatnonzero(~self.arcs.fixed[self.arcs.i])
+        expr = _expr(self.x, idx, self.arcs.score[idx])
+        return expr - sum(w * v for v, w in self.penalty) if self.penalty else expr
+
+    def worst_score(self):
+        """A variable equal (at the optimum) to the lowest score of a matched mentee."""
+        a = self.arcs
+        hi, lo = int(a.score.max(initial=0)), int(min(0, a.score.min(initial=0)))
+        z = self.m.new_int_var(lo, hi, "worst")
+        for s, t in zip(a.ptr[:-1], a.ptr[1:]):
+            if t > s:
+                self.m.add(z <= hi + _expr(self.x, np.arange(s, t), a.score[s:t] - hi))
+        return z
+
+    def hint(self, mentor_of: np.ndarray) -> None:
+        """Hint a matching, with every derived variable at its least consistent value."""
+        xv = (mentor_of[self.arcs.i] == self.arcs.j).astype(np.int64)
+        derived = [(var, fn(xv)) for var, fn in self.derived]
+        self.m.proto.solution_hint.vars.extend([v.index for v in self.x] + [v.index for v, _ in derived])
+        self.m.proto.solution_hint.values.extend(xv.tolist() + [int(val) for _, val in derived])
+
+    def mentor_of(self, solver, n_mentees: int) -> np.ndarray:
+        chosen = np.fromiter((solver.boolean_value(v) for v in self.x), bool, len(self.x))
+        out = np.full(n_mentees, -1, np.int64)
+        out[self.arcs.i[chosen]] = self.arcs.j[chosen]
+        return out
+
+
+def run(model: cp_model.CpModel, settings, seconds: float, *, workers: int | None = None,
+        linearization: int | None = None):
+    """Solve with the settings' seed, workers and (remaining) time."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(float(seconds), 0.001)
+    params.num_workers = int(workers or settings.workers)
+    params.random_seed = int(settings.seed)
+    if linearization is not None:
+        params.linearization_level = linearization
+    status = solver.solve(model)
+    return solver, status
+
+
+def _check_status(solver, status, model: GoalModel, seconds: float, stage: str):
+    """Raise for every status that yields no matching; return whether it is proven."""
+    if status == cp_model.OPTIMAL:
+        return True
+    if status == cp_model.FEASIBLE:
+        return False
+    if status == cp_model.MODEL_INVALID:
+        raise SolverError(f"CP-SAT rejected the model (internal error) in the {stage} stage: "
+                          f"{model.m.validate()}", status="MODEL_INVALID")
+    if status == cp_model.UNKNOWN:
+        raise SolverError(f"CP-SAT reached the time limit ({seconds:.3g} s) in the {stage} stage without "
+                          "finding any matching that meets the hard rules and goals; raise 'time_limit' in "
+                          "the settings (or soften a hard goal)", status="UNKNOWN")
+    if status == cp_model.INFEASIBLE:
+        return None
+    raise SolverError(f"unexpected CP-SAT status {solver.status_name(status)}", status=solver.status_name(status))
+
+
+def _max_priority(arcs, cohort, settings, problem, deadline) -> tuple[int, bool]:
+    """Cold start: the first level by CP-SAT itself (used to check the flow path)."""
+    model = GoalModel(arcs, cohort, settings, parse_goals({}), problem, 0)
+    model.m.maximize(_expr(model.x, np.arange(len(arcs)), arcs.priority))
+    solver, status = run(model.m, settings, deadline - time.perf_counter())
+    proven = _check_status(solver, status, model, settings.time_limit, "most-matched")
+    return int(round(solver.objective_value)), bool(proven)
+
+
+def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: bool = True) -> Assignment:
+    """Solve the problem with the cohort goals of ``settings.targets``.
+
+    Raises
+    ------
+    InfeasibleError
+        The hard goals cannot all hold (the smallest conflict is named).
+    SolverError
+        CP-SAT found no matching in time, or rejected the model.
+    """
+    from ..diagnose import diagnose_cohort
+
+    started = time.perf_counter()
+    deadline = started + settings.time_limit
+    goals = parse_goals(settings.targets)
+    diagnosis = diagnose_cohort(cohort, settings, cands).short()
+    log.info("diagnosis: %s", diagnosis["text"])
+    arcs = Arcs(problem, cohort)
+    proven, hint, ceiling = True, None, None
+    if warm_start:
+        flow = solve_flow(problem)
+        ceiling = flow.score - int(problem.fixed_score.sum())  # no goal can raise the free score
+        p_star, hint = flow.matched_priority, flow.mentor_of
+        arcs.n_most = int((flow.mentor_of >= 0).sum())
+    else:
+        p_star, proven = _max_priority(arcs, cohort, settings, problem, deadline)
+    if warm_start and settings.solver == "auto" and not goals.maximin:
+        report = evaluate_goals(cohort, settings, goals, flow.mentor_of)
+        if all(row["missed_by"] == 0 for row in report):
+            extra = {"goals": report, "diagnosis": diagnosis,
+                     "cpsat": {"stages": [], "proof": "the min-cost-flow optimum meets every goal"}}
+            return Assignment(mentor_of=flow.mentor_of, solver=flow.solver + " (goals checked)", status="OPTIMAL",
+                              matched_priority=flow.matched_priority, score=flow.score, bound=None, gap=0.0,
+                              wall_time=time.perf_counter() - started, extra=extra)
+    if warm_start:
+        from .hints import lagrangian_hint
+
+        hint = lagrangian_hint(problem, arcs, cohort, settings, goals, hint)
+    z_star, stages = None, []
+    if goals.maximin:
+        model, solver, ok, name = _stage(arcs, cohort, settings, goals, problem, p_star, None, hint, deadline,
+                                         "maximin", None)
+        z_star, hint, proven = int(round(solver.objective_value)), model.mentor_of(solver, problem.n_mentees), proven and ok
+        stages.append(("maximin", name, solver.objective_value, solver.best_objective_bound))
+    model, solver, ok, name = _stage(arcs, cohort, settings, goals, problem, p_star, z_star, hint, deadline, "score",
+                                     ceiling)
+    proven = proven and ok
+    stages.append(("score", name, solver.objective_value, solver.best_objective_bound))
+    mentor_of = model.mentor_of(solver, problem.n_mentees)
+    sparse = not getattr(cands, "complete", True)
+    return _assignment(problem, cohort, settings, goals, mentor_of, solver, proven, stages, diagnosis, started,
+                       ceiling, sparse)
+
+
+def _stage(arcs, cohort, settings, goals, problem, p_star, z_star, hint, deadline, stage, ceiling):
+    model = GoalModel(arcs, cohort, settings, goals, problem, p_star)
+    if stage == "maximin":
+        model.m.maximize(model.worst_score())
+    else:
+        if z_star is not None:
+            model.m.add(model.worst_score() >= z_star)
+        model.m.maximize(model.score_expr())
+        if ceiling is not None:
+            model.m.add(model.score_expr() <= ceiling)
+    if hint is not None:
+        model.hint(hint)
+    seconds = deadline - time.perf_counter()
+    solver, status = run(model.m, settings, seconds)
+    ok = _check_status(solver, status, model, settings.time_limit, stage)
+    if ok is None:
+        from .conflicts import raise_conflict
+
+        raise_conflict(arcs, cohort, settings, goals, problem, p_star, deadline)
+    return model, solver, ok, solver.status_name(status)
+
+
+def _assignment(problem, cohort, settings, goals, mentor_of, solver, proven, stages, diagnosis, started,
+                ceiling, sparse):
+    matched = mentor_of >= 0
+    free = matched & ~np.isin(np.arange(problem.n_mentees), problem.fixed_i)
+    keys = problem.i * (1 << 32) + problem.j
+    pos = np.searchsorted(keys, np.flatnonzero(free) * (1 << 32) + mentor_of[free])
+    score = int(problem.score[pos].sum() + problem.fixed_score.sum())
+    objective, bound = solver.objective_value, solver.best_objective_bound
+    if ceiling is not None:  # the flow optimum bounds the full problem, sparse candidates or not
+        bound = min(bound, ceiling) if not sparse else ceiling
+        proven = proven and (not sparse or objective >= ceiling)
+    gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(bound))
+    report = evaluate_goals(cohort, settings, goals, mentor_of)
+    extra = {"goals": report, "diagnosis": diagnosis,
+             "cpsat": {"stages": stages, "workers": settings.workers, "seed": settings.seed,
+                       "penalty": (score - int(problem.fixed_score.sum()) - objective) / RESOLUTION,
+                       "deterministic": "same pairs every run" if settings.workers == 1
+                       else "same optimum value every run; ties may differ between runs"}}
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    if not proven:
+        warnings.warn(MatchingWarning(
+            f"CP-SAT stopped at the time limit ({settings.time_limit:g} s) before proving the matching optimal: "
+            f"objective {objective / RESOLUTION:.3f}, bound {bound / RESOLUTION:.3f}, gap {gap:.3%}; "
+            "raise 'time_limit' for a proven optimum"), stacklevel=4)
+    return Assignment(mentor_of=mentor_of, solver=f"ortools.cp_sat {ortools_version()}", status=status,
+                      matched_priority=int(problem.priority[matched].sum()), score=score,
+                      bound=bound / RESOLUTION, gap=float(gap), wall_time=time.perf_counter() - started,
+                      extra=extra)
