@@ -12,9 +12,13 @@ import logging as _logging
 
 from ._version import __version__
 from .api import candidates, match
-from .errors import InfeasibleError, InputError, MatchingError, PinError, SettingsError, SolverError
+from .diagnose import Diagnosis, diagnose
+from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning, PinError, SettingsError,
+                     SolverError)
 from .examples import example_paths, load_example
 from .io import read_table
+from .rematch import rematch
+from .rematch_result import RematchResult
 from .result import MatchResult, SolveInfo
 from .scoring import RESOLUTION
 from .settings import PRESETS, Settings
@@ -25,6 +29,10 @@ __all__ = [
     "__version__",
     "match",
     "candidates",
+    "diagnose",
+    "Diagnosis",
+    "rematch",
+    "RematchResult",
     "MatchResult",
     "SolveInfo",
     "Settings",
@@ -36,6 +44,7 @@ __all__ = [
     "PinError",
     "InfeasibleError",
     "SolverError",
+    "MatchingWarning",
     "load_example",
     "example_paths",
     "read_table",
