@@ -38,3 +38,29 @@ def test_unmatched_ids_are_plain_str(example):
     """unmatched.mentee_id held numpy str_ values, unlike pairs.mentee_id."""
     result = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"])
     assert {type(x) for x in result.unmatched["mentee_id"]} == {str}
+
+
+def test_rematch_reads_back_ids_our_export_neutralised(tmp_path):
+    """An id like '=X' is written as "'=X" (spreadsheet-safe); rematch() read the
+    exported pairs.csv as the unknown id "'=X"."""
+    mentees = pd.DataFrame({"id": ["=E1", "E2"], "level": [1, 1], "area": ["a", "a"], "kbu": ["k", "k"]})
+    mentors = pd.DataFrame({"id": ["M1", "M2", "M3"], "level": [3, 3, 3], "area": ["b", "c", "d"],
+                            "kbu": ["k", "k", "k"]})
+    first = matching.match(mentees, mentors)
+    first.to_csv(tmp_path)
+    assert "'=E1" in (tmp_path / "pairs.csv").read_text(encoding="utf-8-sig")
+    asks = pd.DataFrame({"mentee_id": ["=E1"], "mentor_id": [first.mentor_of["=E1"]], "requested_by": ["mentee"]})
+    new = matching.rematch(tmp_path / "pairs.csv", mentees, mentors, asks)
+    assert new.mentor_of["=E1"] not in ("", first.mentor_of["=E1"])
+
+
+def test_rematch_result_has_the_same_views_and_exports(tmp_path, example):
+    """RematchResult had no _repr_html_/to_csv/report, unlike MatchResult."""
+    first = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"])
+    pair = first.pairs.iloc[0]
+    asks = pd.DataFrame({"mentee_id": [pair.mentee_id], "mentor_id": [pair.mentor_id], "requested_by": ["both"]})
+    new = matching.rematch(first, example["mentees"], example["mentors"], asks, relatedness=example["relatedness"])
+    written = {p.name for p in new.to_csv(tmp_path)}
+    assert {"pairs.csv", "changes.csv", "withdrawn.csv", "available_mentors.csv", "history.csv"} <= written
+    assert "<table" in new._repr_html_()
+    assert new.report(tmp_path / "r.html").exists()

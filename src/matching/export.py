@@ -51,7 +51,8 @@ _ESCAPED = DANGEROUS + ("'",)
 #: Column names (and ``mentee_``/``mentor_`` + name) left out unless ``include=`` names them.
 PROTECTED = frozenset({"gender", "race", "sex", "ethnicity"})
 #: Tables taken from a result, in order, when present (a re-match result has them all).
-TABLES = ("pairs", "changes", "withdrawn", "waitlisted", "unmatched", "mentees", "mentors", "history")
+TABLES = ("pairs", "changes", "withdrawn", "waitlisted", "unmatched", "mentees", "mentors",
+          "available_mentors", "history")
 FORMATS = ("csv", "xlsx", "json")
 
 

@@ -79,7 +79,26 @@ def _pairs_table(current_pairs) -> Table:
     if current_pairs is None:
         raise InputError([{"file": "current_pairs", "problem": "current_pairs is required (a MatchResult or a "
                                                                "table mentee_id, mentor_id)"}])
-    return as_table(current_pairs, "current_pairs")
+    return _restored_ids(as_table(current_pairs, "current_pairs"))
+
+
+def _restored_ids(table: Table | None) -> Table | None:
+    """Undo the spreadsheet-safe ``'`` prefix our exports put before ids like ``=X``.
+
+    Pairs and history files written by :mod:`matching.export` come back here; an id
+    ``'=X`` in such a file is the id ``=X``.
+    """
+    if table is None or not table.from_file:
+        return table
+    from dataclasses import replace
+
+    from .export import restore
+
+    frame = table.frame.copy()
+    for column in frame.columns:
+        if str(column).strip().lower() in ("id", "mentee_id", "mentor_id"):
+            frame[column] = frame[column].map(restore)
+    return replace(table, frame=frame)
 
 
 def _parse_requests(table: Table | None, problems) -> list[tuple[int, str, str, str]]:
@@ -205,7 +224,7 @@ def load_checkpoint(cohort: Cohort, settings: Settings, current_pairs, requests,
     """
     problems = col.Problems()
     pairs_table = _pairs_table(current_pairs)
-    tables = {name: as_table(data, name) for name, data in (("requests", requests), ("history", history),
+    tables = {name: _restored_ids(as_table(data, name)) for name, data in (("requests", requests), ("history", history),
                                                              ("left", left))}
     gone = parse_left(tables["left"], cohort, raw_pair_ids(pairs_table), problems)
     rows = _parse_current(pairs_table, cohort, gone, problems)

@@ -19,6 +19,7 @@ from .scoring import Candidates
 from .settings import Settings
 from .solvers.problem import Assignment
 from .stats import summarize
+from .views import ResultViews
 
 __all__ = ["RematchResult", "build_rematch_result", "no_seat_reasons"]
 
@@ -31,7 +32,7 @@ _PHRASES = {"dissolved": "were paired with the mentee before (a dissolved pair)"
 
 
 @dataclass(frozen=True, eq=False)
-class RematchResult:
+class RematchResult(ResultViews):
     """Everything after the checkpoint, as plain tables.
 
     Attributes

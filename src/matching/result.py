@@ -16,6 +16,7 @@ from .scoring import RESOLUTION, Candidates, score_pairs
 from .settings import Settings
 from .solvers.problem import Assignment
 from .stats import summarize
+from .views import ResultViews
 
 __all__ = ["MatchResult", "SolveInfo", "build_result", "PRIORITY_RESOLUTION"]
 
@@ -68,7 +69,7 @@ class SolveInfo:
 
 
 @dataclass(frozen=True, eq=False)
-class MatchResult:
+class MatchResult(ResultViews):
     """Pairs and everyone left out, with reasons, and how it was solved.
 
     Attributes
@@ -186,37 +187,6 @@ class MatchResult:
         from .overrides import overrides_table
 
         return overrides_table(self)
-
-    # -- views and files (matching.report, matching.export) --
-    def _repr_html_(self) -> str:
-        from .report import result_html
-
-        return result_html(self)
-
-    def to_csv(self, folder, *, include=()) -> list:
-        """Write ``pairs``, ``unmatched``, ``mentors``, ``summary`` as CSV files into ``folder``
-        (spreadsheet-safe, atomic; see :mod:`matching.export`). Returns the paths."""
-        from .export import write_csv
-
-        return write_csv(self, folder, include=include)
-
-    def to_excel(self, path, *, include=()):
-        """Write the tables as sheets of one ``.xlsx`` workbook (see :mod:`matching.export`)."""
-        from .export import write_excel
-
-        return write_excel(self, path, include=include)
-
-    def to_json(self, path, *, include=()):
-        """Write the summary, the solve record and the tables as JSON (see :mod:`matching.export`)."""
-        from .export import write_json
-
-        return write_json(self, path, include=include)
-
-    def report(self, path, *, title: str = "Mentoring match report", explanations: bool = True):
-        """Write a self-contained HTML report (see :func:`matching.report.write_report`)."""
-        from .report import write_report
-
-        return write_report(self, path, title=title, explanations=explanations)
 
 
 def _pairs_frame(cohort: Cohort, settings: Settings, cands: Candidates, mentor_of: np.ndarray) -> pd.DataFrame:
