@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
 import numpy as np
 import pandas as pd
 
-from .errors import PinError
+from .errors import PinError, SettingsError
 from .model import Cohort
 from .reasons import pin_problem
 from .result import PRIORITY_RESOLUTION, MatchResult, build_result
 from .rules import broken_rules
-from .scoring import RESOLUTION, Candidates, build_candidates, score_pairs
+from . import scoring
+from .scoring import RESOLUTION, Candidates, best_reduced, build_candidates, score_pairs
 from .settings import Settings
 from .solvers.problem import Assignment, Problem
 from .validate import load_cohort
 
-__all__ = ["match", "candidates", "solve_cohort", "check_pins", "make_problem"]
+__all__ = ["match", "candidates", "solve_cohort", "check_pins", "check_weights", "make_problem"]
 
 log = logging.getLogger("matching")
 
@@ -42,6 +44,17 @@ def check_pins(cohort: Cohort, settings: Settings) -> None:
         raise PinError(failures)
 
 
+def check_weights(cohort: Cohort, settings: Settings) -> None:
+    """Raise :class:`SettingsError` for a weight that names no criterion (a typo such as
+    ``cross_kbuu`` would otherwise be silently ignored)."""
+    known = set(scoring.criterion_names(cohort))
+    unknown = sorted(set(settings.weights) - known)
+    if unknown:
+        raise SettingsError([{"column": f"weights.{name}", "problem": (
+            f"The weight '{name}' names no criterion. Criteria: {', '.join(sorted(known))}.")}
+            for name in unknown])
+
+
 def make_problem(cohort: Cohort, settings: Settings, cands: Candidates) -> Problem:
     """The solver-facing integer problem (pins become fixed pairs)."""
     pins = cohort.pins
@@ -52,15 +65,48 @@ def make_problem(cohort: Cohort, settings: Settings, cands: Candidates) -> Probl
                    fixed_i=pins.i.copy(), fixed_j=pins.j.copy(), fixed_score=fixed_score)
 
 
-def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates) -> Assignment:
-    """Pick the solver: CP-SAT when cohort goals ask for it, min-cost flow otherwise."""
-    if settings.solver == "cpsat" or (settings.solver == "auto" and settings.targets):
+def _wants_cpsat(settings: Settings) -> bool:
+    """CP-SAT when asked for, or when cohort goals are set and the solver is automatic."""
+    return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets))
+
+
+def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,
+           solved: Assignment | None = None) -> Assignment:
+    """Pick the solver: CP-SAT when cohort goals ask for it, min-cost flow otherwise.
+
+    ``solved`` is the certified min-cost flow optimum when ``cands`` is a sparse
+    candidate set (large cohorts; see :func:`_certify`).
+    """
+    if _wants_cpsat(settings):
         from .solvers.cpsat import solve_cpsat
 
         return solve_cpsat(problem, cohort, settings, cands)
+    if solved is not None:
+        return solved
     from .solvers.flow import solve_flow
 
     return solve_flow(problem)
+
+
+def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Candidates, Assignment]:
+    """Solve on a sparse candidate set and prove the optimum holds for every allowed pair.
+
+    Returns the candidate set grown by the pairs the certificate added, and the optimum.
+    """
+    from .solvers.certified import solve_certified
+
+    def scan(rows, price):
+        return best_reduced(cohort, settings, rows, price, k=scoring.TOP_K)
+
+    assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
+                                          score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed)
+    if len(i):
+        i, j = np.concatenate([cands.i, i]), np.concatenate([cands.j, j])
+        order = np.lexsort((j, i))
+        i, j = i[order], j[order]
+        parts = score_pairs(cohort, settings, i, j)
+        cands = dataclasses.replace(cands, i=i, j=j, parts=parts, total=parts.sum(axis=1))
+    return cands, assignment
 
 
 def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
@@ -69,10 +115,17 @@ def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = N
     seconds = dict(seconds or {})
     started = time.perf_counter()
     if cands is None:
-        cands = build_candidates(cohort, settings)
+        # Cohort goals need every allowed pair: the sparse set's certificate covers only
+        # the goal-free problem, so a goal solved on it could be wrongly infeasible.
+        limit = None if _wants_cpsat(settings) else scoring.FULL_LIMIT
+        cands = build_candidates(cohort, settings, limit=limit, k=scoring.TOP_K)
     seconds["score"] = time.perf_counter() - started
+    check_weights(cohort, settings)
     check_pins(cohort, settings)
-    assignment = _solve(make_problem(cohort, settings, cands), cohort, settings, cands)
+    solved = None
+    if not cands.complete:
+        cands, solved = _certify(cohort, settings, cands)
+    assignment = _solve(make_problem(cohort, settings, cands), cohort, settings, cands, solved)
     started = time.perf_counter()
     result = build_result(cohort, settings, cands, assignment, seconds)
     result.info.seconds["result"] = time.perf_counter() - started

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .criteria import BUILTIN, user_function_values
 from .errors import InputError, MatchingError
 from .overrides import Cost, fmt_points, pin_cost
 from .reasons import _funnel, pin_problem
 from .rules import RULES, Pairs, broken_rules, rule_masks
-from .scoring import RESOLUTION, criterion_names, score_pairs
+from .scoring import RESOLUTION, criterion_names, criterion_values, score_pairs
 
 __all__ = ["Part", "Alternative", "NotChosen", "Explanation", "Relaxation", "CapacityOption",
            "UnmatchedExplanation", "explain", "explain_unmatched", "N_ALTERNATIVES"]
@@ -151,13 +150,7 @@ def mentee_position(result, mentee_id) -> int:
 
 
 def _value(cohort, settings, name: str, i: int, j: int) -> float:
-    p = Pairs.listed(cohort, settings, [i], [j])
-    if name in BUILTIN:
-        values = BUILTIN[name](p)
-    elif name in cohort.extra_tables:
-        values = p.lookup(cohort.extra_tables[name]).astype(float)
-    else:
-        values = user_function_values(name, cohort.extra_functions[name], p)
+    values = criterion_values(Pairs.listed(cohort, settings, [i], [j]), name)
     return float(np.asarray(values, dtype=float).reshape(-1)[0])
 
 
