@@ -1,5 +1,6 @@
 """Regression tests, one per bug found (oldest first)."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,3 +65,55 @@ def test_rematch_result_has_the_same_views_and_exports(tmp_path, example):
     assert {"pairs.csv", "changes.csv", "withdrawn.csv", "available_mentors.csv", "history.csv"} <= written
     assert "<table" in new._repr_html_()
     assert new.report(tmp_path / "r.html").exists()
+
+
+def _sparse(monkeypatch, k=2):
+    from matching import scoring
+
+    monkeypatch.setattr(scoring, "FULL_LIMIT", 0)
+    monkeypatch.setattr(scoring, "TOP_K", k)
+    monkeypatch.setattr(scoring, "MENTOR_K", 1)
+
+
+def test_reasons_count_the_full_problem_on_the_sparse_path(monkeypatch):
+    """On the sparse (certified) path, reasons and mentor notes counted only the
+    shortlisted pairs: too few eligible mentors, and 'no mentee is eligible' for a
+    spare mentor outside every shortlist."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import make_cohort
+
+    mentees, mentors, relatedness = make_cohort(150, 60, seed=3, capacity=(0, 2))
+    full = matching.match(mentees, mentors, relatedness=relatedness)
+    _sparse(monkeypatch)
+    sparse = matching.match(mentees, mentors, relatedness=relatedness)
+    assert "certificate" in sparse.info.extra
+    assert sparse.info.score == full.info.score
+    assert list(sparse.unmatched["code"]) == list(full.unmatched["code"])
+    counts = lambda r: r.unmatched["reason"].str.extract(r"(\d+) eligible")[0].tolist()  # noqa: E731
+    assert counts(sparse) == counts(full)
+    assert list(sparse.mentors["note"]) == list(full.mentors["note"])
+
+
+def test_ban_on_a_sparse_result_keeps_the_certificate(monkeypatch, example):
+    """with_exclusions rebuilt Candidates positionally, dropping 'complete', so a
+    sparse set was then solved as if it listed every allowed pair."""
+    _sparse(monkeypatch)
+    first = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"])
+    mentee, mentor = first.pairs.iloc[0][["mentee_id", "mentor_id"]]
+    banned = first.with_exclusions([(mentee, mentor)])
+    reference = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"],
+                               exclusions=pd.DataFrame({"mentee_id": [mentee], "mentor_id": [mentor]}))
+    assert banned.info.score == reference.info.score
+    assert "certificate" in banned.info.extra
+
+
+def test_weight_naming_no_criterion_is_an_error(example):
+    """A mistyped weight ('cross_kbuu') was silently ignored."""
+    with pytest.raises(matching.SettingsError, match="The weight 'cross_kbuu' names no criterion"):
+        matching.match(example["mentees"], example["mentors"], settings={"weights": {"cross_kbuu": 2}})
+    ok = matching.match(example["mentees"], example["mentors"], settings={"weights": {"site": 2}},
+                        extra_criteria={"site": lambda e, m: np.zeros((len(e), len(m)))})
+    assert ok.info.status == "OPTIMAL"

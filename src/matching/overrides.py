@@ -113,9 +113,13 @@ def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None)
     return new
 
 
-def _without_excluded(cands: Candidates, exclusions: PairTable) -> Candidates:
+def _without_excluded(cands: Candidates, exclusions: PairTable) -> Candidates | None:
+    """The candidates minus newly excluded pairs; None (rescore) for a sparse set, whose
+    full-problem counts and bounds a ban may change outside the listed pairs."""
+    if not cands.complete:
+        return None
     keep = ~exclusions.contains(cands.i, cands.j) if len(exclusions) else np.ones(len(cands), bool)
-    return Candidates(cands.names, cands.i[keep], cands.j[keep], cands.parts[keep], cands.total[keep])
+    return cands.subset(keep)
 
 
 def resolve_cost(result: MatchResult, cohort: Cohort, *, cands: Candidates | None = None) -> tuple[Cost, MatchResult]:

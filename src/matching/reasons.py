@@ -74,32 +74,54 @@ def _singular(phrase: str) -> str:
     return f"{ {'are': 'is', 'have': 'has'}.get(verb, verb + 's') } {rest}".strip()
 
 
-def unmatched_reasons(cohort: Cohort, settings: Settings, mentor_of: np.ndarray,
-                      cand_i: np.ndarray, cand_j: np.ndarray) -> list[tuple[int, str, str]]:
-    """(mentee position, code, reason) for every unmatched mentee, in id order."""
+def allowed_counts(cands, n_mentees: int, n_mentors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Allowed pairs of each mentee and each mentor in the FULL problem.
+
+    A complete candidate set is counted directly; a sparse (certified) one carries the
+    full counts, since it lists only each mentee's best mentors.
+    """
+    if not cands.complete and cands.allowed_per_mentee is not None:
+        return cands.allowed_per_mentee, cands.allowed_per_mentor
+    return (np.bincount(cands.i, minlength=n_mentees), np.bincount(cands.j, minlength=n_mentors))
+
+
+def _full_mentors_text(cohort: Cohort, mentors: np.ndarray, total: int, listed_all: bool) -> str:
+    names = ", ".join(cohort.mentors.ids[mentors[:5]])
+    more = f" and {total - min(5, len(mentors))} more" if total > min(5, len(mentors)) else ""
+    lead = "" if listed_all else "best-scoring: "
+    plural = total != 1
+    return (f"capacity exhausted: {'all ' if plural else 'its '}{total} eligible mentor{'s' if plural else ''} "
+            f"({lead}{names}{more}) {'are' if plural else 'is'} at capacity with other mentees")
+
+
+def unmatched_reasons(cohort: Cohort, settings: Settings, mentor_of: np.ndarray, cands) -> list[tuple[int, str, str]]:
+    """(mentee position, code, reason) for every unmatched mentee, in id order.
+
+    In an optimal answer every eligible mentor of an unmatched mentee is full (a free
+    seat would match one more), so that is the reason whenever one exists.
+    """
+    per_mentee, _ = allowed_counts(cands, len(cohort.mentees), len(cohort.mentors))
+    order = np.argsort(cands.i, kind="stable")
+    sorted_i = cands.i[order]
     out = []
-    n_cand = np.bincount(cand_i, minlength=len(cohort.mentees))
     for i in np.flatnonzero(mentor_of < 0):
         if not cohort.mentees.eligible[i]:
             out.append((int(i), INELIGIBLE, "not eligible this session (eligible = false in the application)"))
-        elif n_cand[i] == 0:
+        elif per_mentee[i] == 0:
             out.append((int(i), NO_ELIGIBLE_MENTOR, no_mentor_reason(cohort, settings, int(i))))
         else:
-            mentors = cand_j[cand_i == i]
-            names = ", ".join(cohort.mentors.ids[mentors[:5]])
-            more = f" and {len(mentors) - 5} more" if len(mentors) > 5 else ""
+            a, b = np.searchsorted(sorted_i, [i, i + 1])
+            mentors = np.sort(cands.j[order[a:b]])
             out.append((int(i), CAPACITY_EXHAUSTED,
-                        f"capacity exhausted: {'all ' if len(mentors) > 1 else 'its '}{len(mentors)} eligible "
-                        f"mentor{'s' if len(mentors) != 1 else ''} ({names}{more}) "
-                        f"{'are' if len(mentors) != 1 else 'is'} at capacity with other mentees"))
+                        _full_mentors_text(cohort, mentors, int(per_mentee[i]), cands.complete)))
     return out
 
 
-def mentor_notes(cohort: Cohort, mentor_of: np.ndarray, cand_j: np.ndarray) -> list[str]:
+def mentor_notes(cohort: Cohort, mentor_of: np.ndarray, cands) -> list[str]:
     """A note for each mentor: empty when full, else why seats are spare."""
     cap = cohort.mentors.capacity
     assigned = np.bincount(mentor_of[mentor_of >= 0], minlength=len(cap))
-    eligible = np.bincount(cand_j, minlength=len(cap))
+    _, eligible = allowed_counts(cands, len(cohort.mentees), len(cap))
     notes = []
     for j in range(len(cap)):
         if cap[j] == 0:

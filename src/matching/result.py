@@ -219,7 +219,7 @@ def build_result(cohort: Cohort, settings: Settings, cands: Candidates, assignme
     """Assemble the public result from the solver's assignment."""
     mentor_of = assignment.mentor_of
     pairs = _pairs_frame(cohort, settings, cands, mentor_of)
-    reasons = unmatched_reasons(cohort, settings, mentor_of, cands.i, cands.j)
+    reasons = unmatched_reasons(cohort, settings, mentor_of, cands)
     unmatched = pd.DataFrame({
         "mentee_id": pd.Series([str(cohort.mentees.ids[i]) for i, _, _ in reasons], dtype=object),
         "reason": pd.Series([r for _, _, r in reasons], dtype=object),
@@ -229,7 +229,7 @@ def build_result(cohort: Cohort, settings: Settings, cands: Candidates, assignme
     assigned = np.bincount(mentor_of[mentor_of >= 0], minlength=len(cap)).astype(np.int64)
     mentors = pd.DataFrame({"mentor_id": cohort.mentors.ids.astype(object), "capacity": cap,
                             "assigned": assigned, "spare": cap - assigned,
-                            "note": mentor_notes(cohort, mentor_of, cands.j)})
+                            "note": mentor_notes(cohort, mentor_of, cands)})
     info = SolveInfo(
         solver=assignment.solver, status=assignment.status,
         matched_priority=assignment.matched_priority / PRIORITY_RESOLUTION,
