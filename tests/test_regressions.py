@@ -117,3 +117,43 @@ def test_weight_naming_no_criterion_is_an_error(example):
     ok = matching.match(example["mentees"], example["mentors"], settings={"weights": {"site": 2}},
                         extra_criteria={"site": lambda e, m: np.zeros((len(e), len(m)))})
     assert ok.info.status == "OPTIMAL"
+
+
+def test_round_limit_gives_a_feasible_answer_marked_not_proven(monkeypatch):
+    """Reaching the certificate's round limit raised an error; issue 7 asks for the best
+    answer found, marked as not proven optimal, with a warning."""
+    import sys
+    from pathlib import Path
+
+    from matching.solvers import certified
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import make_cohort
+
+    mentees, mentors, relatedness = make_cohort(200, seed=5, collide=True)
+    _sparse(monkeypatch, k=1)
+    monkeypatch.setattr(certified, "MAX_ROUNDS", 1)
+    with pytest.warns(matching.MatchingWarning, match="not proven optimal"):
+        result = matching.match(mentees, mentors, relatedness=relatedness)
+    assert result.info.status == "FEASIBLE"
+    assert result.info.extra["certificate"]["certified"] is False
+    assert len(result.pairs) + len(result.unmatched) == len(mentees)
+    assert (result.mentors["assigned"] <= result.mentors["capacity"]).all()
+
+
+def test_area_groups_declare_related_areas(example):
+    """Issue 2: the committee can declare whole groups of areas related."""
+    base = matching.candidates(example["mentees"], example["mentors"])
+    grouped = matching.candidates(example["mentees"], example["mentors"], settings={
+        "area_groups": {"Safety": ["Police", "Fire"]}, "group_relatedness": 0.9})
+    def between(a, b):
+        return (base["mentee_id"].isin(example["mentees"].query("area == @a")["id"])
+                & base["mentor_id"].isin(example["mentors"].query("area == @b")["id"]))
+
+    police_fire = between("Police", "Fire") | between("Fire", "Police")
+    assert police_fire.any()
+    assert (base.loc[police_fire, "relatedness"] == 2 * 0.5).all()      # default, weight 2
+    assert (grouped.loc[police_fire, "relatedness"] == 2 * 0.9).all()
+    assert (grouped.loc[~police_fire, "relatedness"] == base.loc[~police_fire, "relatedness"]).all()
+    with pytest.raises(matching.SettingsError, match="names 'Polise'"):
+        matching.match(example["mentees"], example["mentors"], settings={"area_groups": {"S": ["Polise"]}})

@@ -46,13 +46,19 @@ def check_pins(cohort: Cohort, settings: Settings) -> None:
 
 def check_weights(cohort: Cohort, settings: Settings) -> None:
     """Raise :class:`SettingsError` for a weight that names no criterion (a typo such as
-    ``cross_kbuu`` would otherwise be silently ignored)."""
+    ``cross_kbuu`` would otherwise be silently ignored) or an area group naming an
+    area nobody works in."""
     known = set(scoring.criterion_names(cohort))
     unknown = sorted(set(settings.weights) - known)
-    if unknown:
-        raise SettingsError([{"column": f"weights.{name}", "problem": (
-            f"The weight '{name}' names no criterion. Criteria: {', '.join(sorted(known))}.")}
-            for name in unknown])
+    problems = [{"column": f"weights.{name}", "problem": (
+        f"The weight '{name}' names no criterion. Criteria: {', '.join(sorted(known))}.")} for name in unknown]
+    areas = set(cohort.areas)
+    for group, members in settings.area_groups.items():
+        problems += [{"column": f"area_groups.{group}", "problem": (
+            f"The area group '{group}' names '{a}', which is no mentee's or mentor's area.")}
+            for a in members if a not in areas]
+    if problems:
+        raise SettingsError(problems)
 
 
 def make_problem(cohort: Cohort, settings: Settings, cands: Candidates) -> Problem:

@@ -36,7 +36,8 @@ def seniority(p: Pairs) -> np.ndarray:
 
 
 def relatedness_matrix(cohort, settings) -> np.ndarray:
-    """Area x area relatedness with the table's gaps filled from the settings."""
+    """Area x area relatedness: the table, then declared groups (KBUs, ``area_groups``),
+    then ``default_relatedness`` for what is still unlisted."""
     rel = cohort.relatedness.copy()
     if settings.kbu_relatedness is not None and len(cohort.areas):
         area_kbu = np.full(len(cohort.areas), -1)
@@ -44,6 +45,11 @@ def relatedness_matrix(cohort, settings) -> np.ndarray:
             area_kbu[people.area[::-1]] = people.kbu[::-1]  # first person (by id) of each area wins
         same = (area_kbu[:, None] == area_kbu[None, :]) & (area_kbu[:, None] >= 0)
         rel = np.where(np.isnan(rel) & same, settings.kbu_relatedness, rel)
+    index = {name: k for k, name in enumerate(cohort.areas)}
+    for areas in settings.area_groups.values():
+        codes = np.array([index[a] for a in areas if a in index], dtype=np.intp)
+        block = rel[np.ix_(codes, codes)]
+        rel[np.ix_(codes, codes)] = np.where(np.isnan(block), settings.group_relatedness, block)
     return np.where(np.isnan(rel), settings.default_relatedness, rel)
 
 

@@ -79,6 +79,12 @@ class Settings:
     kbu_relatedness : float or None, default None
         If set, different areas of the same KBU are related at this value unless
         the table says otherwise (declares each KBU's areas a related group).
+    area_groups : dict of str to list of str
+        Named groups of areas the committee declares related, e.g.
+        ``{"Public Safety": ["Police", "Fire", "Emergency Management"]}``: two different
+        areas of one group are related at ``group_relatedness`` unless the table says
+        otherwise. Every area named must be an area of the cohort.
+    group_relatedness : float, default 0.8
     preference_depth : int, default 5
         A mentee's r-th choice scores ``(depth - r + 1) / depth`` (0 beyond depth).
     weights : dict
@@ -115,6 +121,8 @@ class Settings:
     gap_decay: float = 0.25
     default_relatedness: float = 0.5
     kbu_relatedness: float | None = None
+    area_groups: Mapping[str, Any] = field(default_factory=dict)
+    group_relatedness: float = 0.8
     preference_depth: int = 5
     weights: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_WEIGHTS))
     targets: Mapping[str, Any] = field(default_factory=dict)
@@ -132,6 +140,7 @@ class Settings:
         weights.update({str(k): float(v) for k, v in self.weights.items()})
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "targets", dict(self.targets))
+        object.__setattr__(self, "area_groups", {str(k): sorted(set(v)) for k, v in self.area_groups.items()})
         object.__setattr__(self, "preferred_gap", tuple(int(v) for v in self.preferred_gap))
 
     def weight(self, name: str) -> float:
@@ -253,6 +262,12 @@ _RULES = {
     "gap_decay": ("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1),
     "default_relatedness": ("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1),
     "kbu_relatedness": ("None or a float in [0, 1]", lambda v: v is None or (_is_real(v) and 0 <= v <= 1)),
+    "area_groups": (
+        "a dict of group name -> list of area names",
+        lambda v: isinstance(v, Mapping) and all(
+            isinstance(a, (list, tuple)) and all(isinstance(x, str) for x in a) for a in v.values()),
+    ),
+    "group_relatedness": ("a float in [0, 1]", lambda v: _is_real(v) and 0 <= v <= 1),
     "preference_depth": ("an int in [1, 1000]", lambda v: _is_int(v) and 1 <= v <= 1000),
     "weights": ("a dict of name -> float", lambda v: isinstance(v, Mapping)),
     "targets": ("a dict", lambda v: isinstance(v, Mapping)),

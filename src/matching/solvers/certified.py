@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from ..errors import SolverError
+from ..errors import MatchingWarning, SolverError
 from .flow import _STATUS_TEXT, _check_cost_range, ortools_version
 from .problem import Assignment, Problem
 
@@ -214,7 +215,8 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
         i, j, score = (np.concatenate([a, r[back], f[breaks]]) for a, r, f in zip((i, j, score), spare, fresh))
         spare = tuple(np.concatenate([r[~back], f[~breaks]]) for r, f in zip(spare, fresh))
     else:
-        raise SolverError(f"no certificate of optimality after {MAX_ROUNDS} rounds", status="NOT_CERTIFIED")
+        return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
+            *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
     for store, new in zip(added, fresh):
         store.append(new)
     return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
@@ -251,6 +253,21 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     at = np.minimum(np.searchsorted(known, probe), max(len(known) - 1, 0))
     fresh = first & seats[nj] & ~((known[at] == probe) if len(known) else np.zeros(len(probe), bool))
     return (ni[fresh], nj[fresh], ns[fresh]), breaks[fresh]
+
+
+def _uncertified(problem, mentor_of, i, j, score, rounds, started) -> Assignment:
+    """The best answer found when the round limit is reached: feasible, not proven optimal."""
+    warnings.warn(f"no certificate of optimality after {MAX_ROUNDS} rounds: the result is feasible but "
+                  "not proven optimal (status FEASIBLE)", MatchingWarning, stacklevel=4)
+    chosen = mentor_of[i] == j
+    mentor_of = mentor_of.copy()
+    mentor_of[problem.fixed_i] = problem.fixed_j
+    matched = mentor_of >= 0
+    extra = {"certificate": {"certified": False, "rounds": len(rounds), "detail": rounds}}
+    return Assignment(mentor_of=mentor_of, solver=f"ortools.min_cost_flow {ortools_version()} (sparse, not certified)",
+                      status="FEASIBLE", matched_priority=int(problem.priority[matched].sum()),
+                      score=int(score[chosen].sum() + problem.fixed_score.sum()), bound=None, gap=None,
+                      wall_time=time.perf_counter() - started, extra=extra)
 
 
 def _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
