@@ -93,7 +93,7 @@ class Cost:
 def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None) -> Cohort:
     """A copy of ``cohort`` with pairs added to the pins / exclusions (``(i, j, reasons)``)
     and/or new mentor capacities; the input hash is recomputed."""
-    from .validate import _hash
+    from .validate import cohort_hash
 
     changes = {}
     for name, extra in (("pins", pins), ("exclusions", exclusions)):
@@ -109,7 +109,7 @@ def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None)
     if capacity is not None:
         changes["mentors"] = dataclasses.replace(cohort.mentors, capacity=np.asarray(capacity, dtype=np.int64))
     new = dataclasses.replace(cohort, input_hash="", **changes)
-    object.__setattr__(new, "input_hash", _hash(new))
+    object.__setattr__(new, "input_hash", cohort_hash(new))
     return new
 
 

@@ -12,7 +12,8 @@ from .model import Cohort
 from .rules import RULES, Pairs, rule_masks
 from .settings import Settings
 
-__all__ = ["rule_phrase", "no_mentor_reason", "unmatched_reasons", "mentor_notes", "pin_problem"]
+__all__ = ["rule_phrase", "rule_funnel", "no_mentor_reason", "unmatched_reasons", "mentor_notes", "pin_problem",
+           "allowed_counts"]
 
 #: Machine-readable codes of unmatched reasons.
 INELIGIBLE, NO_ELIGIBLE_MENTOR, CAPACITY_EXHAUSTED = "ineligible", "no_eligible_mentor", "capacity_exhausted"
@@ -38,7 +39,7 @@ def rule_phrase(rule: str, cohort: Cohort, settings: Settings, i: int) -> str:
     }[rule]
 
 
-def _funnel(masks: dict[str, np.ndarray]) -> list[tuple[str, int]]:
+def rule_funnel(masks: dict[str, np.ndarray]) -> list[tuple[str, int]]:
     """Apply rules in order; how many mentors each removes from those still left."""
     left = np.ones(len(next(iter(masks.values()))), dtype=bool)
     steps = []
@@ -57,7 +58,7 @@ def no_mentor_reason(cohort: Cohort, settings: Settings, i: int, masks: dict | N
         return "no eligible mentor: the cohort has no mentors"
     if masks is None:
         masks = {k: v[0] for k, v in rule_masks(Pairs.listed(cohort, settings, [[i]], np.arange(m)[None, :])).items()}
-    steps = _funnel(masks)
+    steps = rule_funnel(masks)
     words = [(count, rule_phrase(name, cohort, settings, i)) for name, count in steps]
     if len(words) == 1:
         return f"no eligible mentor: all {m} mentor{'s' if m != 1 else ''} {words[0][1]}"

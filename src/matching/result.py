@@ -139,9 +139,9 @@ class MatchResult(ResultViews):
 
         Returns
         -------
-        matching.explain.UnmatchedExplanation
+        matching.unmatched.UnmatchedExplanation
         """
-        from .explain import explain_unmatched
+        from .unmatched import explain_unmatched
 
         return explain_unmatched(self, mentee_id)
 

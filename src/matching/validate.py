@@ -19,7 +19,7 @@ from .io import Table, as_table
 from .model import Cohort, PairTable, People, _index_of
 from .pairs import parse_extra, parse_pairs, parse_relatedness, resolve_preferences
 
-__all__ = ["load_cohort", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
+__all__ = ["load_cohort", "cohort_hash", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
 
 log = logging.getLogger("matching")
 
@@ -203,7 +203,7 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
         labels={"gender": tuple(vocab["gender"]), "race": tuple(vocab["race"])},
     )
-    object.__setattr__(cohort, "input_hash", _hash(cohort))
+    object.__setattr__(cohort, "input_hash", cohort_hash(cohort))
     return cohort
 
 
@@ -216,7 +216,7 @@ def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, pro
                      column="mentee_id", id=str(mentees.ids[i]))
 
 
-def _hash(c: Cohort) -> str:
+def cohort_hash(c: Cohort) -> str:
     h = hashlib.sha256()
     for p in (c.mentees, c.mentors):
         for arr in (p.level, p.area, p.kbu, p.years, p.competencies, p.eligible, p.priority,
