@@ -10,6 +10,7 @@ and re-match at the three-month checkpoint.
 
 import logging as _logging
 
+from . import export, privacy  # noqa: F401  (documented submodules: matching.export, matching.privacy)
 from ._version import __version__
 from .api import candidates, match
 from .diagnose import Diagnosis, diagnose

@@ -71,6 +71,23 @@ def make_problem(cohort: Cohort, settings: Settings, cands: Candidates) -> Probl
                    fixed_i=pins.i.copy(), fixed_j=pins.j.copy(), fixed_score=fixed_score)
 
 
+def _keeping(problem: Problem, prefer: np.ndarray) -> Problem | None:
+    """The problem with a third objective level: among optimal answers, keep the most
+    pairs of ``prefer`` (a mentor position per mentee, -1 for none).
+
+    Scores are scaled by ``K = n_mentees + 1`` and each kept pair adds 1, so no number of
+    kept pairs can outweigh one score unit. None when the scaled costs would not fit
+    exactly in the solver's integers (then no preference is applied).
+    """
+    k = problem.n_mentees + 1
+    spread = int(np.abs(problem.score).max(initial=0)) * k + 1
+    worst = spread * 2 * k * int(problem.priority.max(initial=1)) * (problem.n_mentees + problem.n_mentors + 2)
+    if worst >= 2**61:
+        return None
+    kept = (prefer[problem.i] == problem.j).astype(np.int64)
+    return dataclasses.replace(problem, score=problem.score * k + kept, fixed_score=problem.fixed_score * k)
+
+
 def _wants_cpsat(settings: Settings) -> bool:
     """CP-SAT when asked for, or when cohort goals are set and the solver is automatic."""
     return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets))
@@ -116,8 +133,12 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
 
 
 def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
-                 cands: Candidates | None = None) -> MatchResult:
-    """Score, check pins, solve and assemble the result for a validated cohort."""
+                 cands: Candidates | None = None, prefer: np.ndarray | None = None) -> MatchResult:
+    """Score, check pins, solve and assemble the result for a validated cohort.
+
+    ``prefer`` (a mentor position per mentee, -1 for none) makes a what-if re-solve keep
+    as many of those pairs as an optimal answer allows; it is logged at DEBUG only.
+    """
     seconds = dict(seconds or {})
     started = time.perf_counter()
     if cands is None:
@@ -131,13 +152,22 @@ def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = N
     solved = None
     if not cands.complete:
         cands, solved = _certify(cohort, settings, cands)
-    assignment = _solve(make_problem(cohort, settings, cands), cohort, settings, cands, solved)
+    problem = make_problem(cohort, settings, cands)
+    keeping = None
+    if prefer is not None and solved is None and not _wants_cpsat(settings):
+        keeping = _keeping(problem, prefer)
+    assignment = _solve(keeping or problem, cohort, settings, cands, solved)
+    if keeping is not None:  # report the true score, not the scaled one
+        i = np.flatnonzero(assignment.mentor_of >= 0)
+        true = int(score_pairs(cohort, settings, i, assignment.mentor_of[i]).sum())
+        assignment = dataclasses.replace(assignment, score=true)
     started = time.perf_counter()
     result = build_result(cohort, settings, cands, assignment, seconds)
     result.info.seconds["result"] = time.perf_counter() - started
     result.info.seconds["total"] = sum(v for k, v in result.info.seconds.items() if k != "total")
-    log.info("matched %d of %d mentees (%s, %.3fs)", result.summary["pairs"], result.summary["mentees"],
-             result.info.status, result.info.seconds["total"])
+    log.log(logging.DEBUG if prefer is not None else logging.INFO, "%smatched %d of %d mentees (%s, %.3fs)",
+            "what-if re-solve: " if prefer is not None else "", result.summary["pairs"],
+            result.summary["mentees"], result.info.status, result.info.seconds["total"])
     return result
 
 

@@ -56,7 +56,7 @@ class Alternative:
 
     def __str__(self) -> str:
         rank = f", {_ordinal(self.preference_rank)} choice" if self.preference_rank else ""
-        cost = f": cost to the cohort {self.cost}" if self.cost is not None else ""
+        cost = f": change for the cohort if forced: {self.cost}" if self.cost is not None else ""
         return f"{self.mentor_id} (score {fmt_points(self.score)}{rank}){cost}"
 
 
@@ -234,7 +234,7 @@ def _not_chosen(result, i: int, current: int, costs: dict | None) -> tuple:
         full = f" ({row['mentor_id']} is full: {row['assigned']} of {row['capacity']} seats taken)" \
             if row["assigned"] >= row["capacity"] else ""
         words = ("allowed by every rule; not priced" if cost is None else
-                 f"forcing it would cost the cohort {cost}" if cost.possible else str(cost)) + full
+                 f"forcing it would change the cohort by {cost}" if cost.possible else str(cost)) + full
         out.append(NotChosen(str(cohort.mentors.ids[jj]), rank, (), words, cost))
     return tuple(out)
 

@@ -84,7 +84,7 @@ class Cost:
         else:
             text = points
         if self.moved:
-            text += f", moves {self.moved} other mentee{'s' if self.moved != 1 else ''}"
+            text += f", the re-solve moves {self.moved} other mentee{'s' if self.moved != 1 else ''}"
         if self.status and self.status != "OPTIMAL":
             text += f" (re-solve {self.status}, not proven optimal)"
         return text
@@ -126,7 +126,7 @@ def resolve_cost(result: MatchResult, cohort: Cohort, *, cands: Candidates | Non
     """Re-solve ``cohort`` (a changed copy of ``result.cohort``) and compare objectives."""
     from .api import solve_cohort
 
-    new = solve_cohort(cohort, result.settings, cands=cands)
+    new = solve_cohort(cohort, result.settings, cands=cands, prefer=result.assignment.mentor_of)
     a, b = result.assignment, new.assignment
     moved = int((a.mentor_of != b.mentor_of).sum())
     return Cost(matched=(b.matched_priority - a.matched_priority) / PRIORITY_RESOLUTION,
@@ -266,6 +266,8 @@ def diff(new: MatchResult, old: MatchResult) -> pd.DataFrame:
     ``change`` is ``"new"`` (gained a mentor), ``"removed"`` (lost one) or ``"moved"``;
     ``score_delta`` is the new pair's score minus the old one's (a missing pair scores 0).
     """
+    if not isinstance(getattr(old, "pairs", None), pd.DataFrame):
+        raise MatchingError(f"diff() compares two results; got a {type(old).__name__}")
     a = old.pairs.set_index("mentee_id")[["mentor_id", "score"]]
     b = new.pairs.set_index("mentee_id")[["mentor_id", "score"]]
     both = a.join(b, how="outer", suffixes=("_old", "_new"))

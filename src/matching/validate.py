@@ -175,6 +175,10 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     """
     problems = col.Problems()
     tables = {role: _table(data, role + "s", problems) for role, data in (("mentee", mentees), ("mentor", mentors))}
+    for role, data in (("mentees", mentees), ("mentors", mentors)):
+        if data is None:
+            problems.add(None, f"the {role} table is required (a DataFrame or a CSV / Excel path); got None",
+                         column=role)
     others = {role: _table(data, role, problems) for role, data in
               (("relatedness", relatedness), ("exclusions", exclusions), ("pins", pins))}
     sides = {role: _parse_side(t, role, problems) if t is not None else None for role, t in tables.items()}
