@@ -200,3 +200,43 @@ def test_documented_submodules_are_reachable():
 
     code = "import matching; matching.privacy.diversity_table; matching.export.read_back"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_user_criterion_cannot_change_the_cohort(example):
+    """User criteria got the cohort's live mentor arrays: an in-place normalisation
+    rewrote mentor levels inside the frozen cohort (level gaps of -3 in the output)."""
+
+    def normalised(mentees, mentors):
+        levels = mentors.level
+        levels -= levels.min()  # in place: must not reach the cohort
+        return np.zeros((len(mentees), len(mentors)))
+
+    with pytest.raises(matching.MatchingError, match="criterion 'normalised' raised ValueError.*read-only"):
+        matching.match(example["mentees"], example["mentors"], extra_criteria={"normalised": normalised})
+    result = matching.match(example["mentees"], example["mentors"])
+    assert (result.pairs["level_gap"] >= 1).all()
+
+
+def test_input_hash_ignores_row_order_of_duplicate_exclusions(example):
+    """A pair excluded twice with different reasons kept the first row's reason, so the
+    input hash depended on row order."""
+    bans = pd.DataFrame({"mentee_id": ["E001", "E001"], "mentor_id": ["M015", "M015"],
+                         "reason": ["conflict of interest", "same team"]})
+    a = matching.match(example["mentees"], example["mentors"], exclusions=bans)
+    b = matching.match(example["mentees"], example["mentors"], exclusions=bans.iloc[::-1])
+    assert a.info.input_hash == b.info.input_hash
+    assert a.overrides.query("mentee_id == 'E001'")["reason"].tolist() == ["conflict of interest; same team"]
+
+
+def test_input_hash_covers_columns_user_criteria_read(example):
+    """Changing an extra column a user criterion reads changed the answer, not the hash."""
+    def same_site(mentees, mentors):
+        return (mentees.column("site")[:, None] == mentors.column("site")[None, :]).astype(float)
+
+    mentees = example["mentees"].assign(site="North")
+    mentors = example["mentors"].assign(site="North")
+    moved = mentors.assign(site=["South" if k % 2 else "North" for k in range(len(mentors))])
+    a = matching.match(mentees, mentors, extra_criteria={"site": same_site})
+    b = matching.match(mentees, moved, extra_criteria={"site": same_site})
+    assert a.info.score != b.info.score
+    assert a.info.input_hash != b.info.input_hash

@@ -123,7 +123,7 @@ def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
         rows, inverse = np.unique(p.mentee_pos, return_inverse=True)
     expected = (len(rows), len(cohort.mentors))
     try:
-        values = func(cohort.mentees.take(rows), cohort.mentors)
+        values = func(cohort.mentees.take(rows).readonly(), cohort.mentors.readonly())
     except MatchingError:
         raise
     except Exception as exc:  # a user's function may raise anything: report it as ours, naming it

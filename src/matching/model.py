@@ -77,6 +77,21 @@ class People:
         extra = {k: v[index] for k, v in self.extra.items()}
         return People(role=self.role, extra=extra, source=self.source, **arrays)
 
+    def readonly(self) -> People:
+        """The same people with read-only array views (handed to user criteria, so that
+        an in-place operation in user code cannot change the cohort)."""
+        def frozen(a):
+            if not isinstance(a, np.ndarray):
+                return a
+            view = a.view()
+            view.flags.writeable = False
+            return view
+
+        names = ("ids", "level", "area", "kbu", "years", "competencies", "eligible", "priority", "capacity",
+                 "gender", "race", "rows")
+        return People(role=self.role, source=self.source, extra={k: frozen(v) for k, v in self.extra.items()},
+                      **{name: frozen(getattr(self, name)) for name in names})
+
     def column(self, name: str) -> np.ndarray:
         """An extra input column by name (for user criteria).
 

@@ -162,11 +162,12 @@ def parse_pairs(table: Table | None, mentees: People, mentors: People, problems,
             pos, pos0 = pinned["pos"].iloc[k], first["pos"].iloc[k]
             problems.add(table, f"mentee '{me[pos]}' is pinned twice (also to '{mo[pos0]}' "
                                 f"on row {table.row_label(pos0)})", column="mentee_id", position=pos, id=me[pos])
-    keys = i[ok] * (1 << 32) + j[ok]
-    _, keep = np.unique(keys, return_index=True)
-    sel = np.flatnonzero(ok)[keep]
-    values = np.array([r or "" for r in reason[sel]], dtype=object)
-    return PairTable.build(i[sel], j[sel], values, len(mentees))
+    # A pair listed twice keeps every distinct reason, sorted, so row order never matters.
+    listed = pd.DataFrame({"key": i[ok] * (1 << 32) + j[ok], "reason": [r or "" for r in reason[ok]]})
+    joined = listed.groupby("key", sort=True)["reason"].agg(lambda rs: "; ".join(sorted({r for r in rs if r})))
+    keys = joined.index.to_numpy(dtype=np.int64)
+    values = np.array(joined.tolist(), dtype=object)
+    return PairTable.build(keys >> 32, keys & ((1 << 32) - 1), values, len(mentees))
 
 
 def parse_extra(extra: Mapping | None, mentees: People, mentors: People, problems):

@@ -221,12 +221,16 @@ def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, pro
 
 
 def cohort_hash(c: Cohort) -> str:
+    """SHA-256 of the validated content in canonical (id) order: equal for the same data in
+    any row order, different when anything a rule or criterion reads differs."""
     h = hashlib.sha256()
     for p in (c.mentees, c.mentors):
         for arr in (p.level, p.area, p.kbu, p.years, p.competencies, p.eligible, p.priority,
                     p.capacity, p.gender, p.race):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update("\x1f".join(p.ids.tolist()).encode())
+        for name in sorted(p.extra):  # columns user criteria may read
+            h.update(f"\x1e{name}\x1f{[str(v) for v in p.extra[name]]!r}".encode())
     for names in (c.areas, c.kbus, c.competencies):
         h.update("\x1f".join(names).encode())
     h.update(np.nan_to_num(c.relatedness, nan=-1).tobytes())

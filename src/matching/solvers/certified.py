@@ -27,7 +27,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from ..errors import MatchingWarning, SolverError
-from .flow import _STATUS_TEXT, _check_cost_range, ortools_version
+from .flow import _STATUS_TEXT, _check_cost_range, check_weight_range, ortools_version
 from .problem import Assignment, Problem
 
 __all__ = ["solve_certified", "certificate_weight", "NO_BOUND"]
@@ -187,6 +187,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     raw = problem.priority.astype(np.int64)
     prio = raw // max(math.gcd(*raw[free].tolist()), 1) if free.any() else raw
     weight = certificate_weight(int(free.sum()), score_range)
+    check_weight_range(weight, prio, np.asarray(score_range), n + m + 2)
     seats = left > 0
     usable = seats[j]
     i, j, score = i[usable], j[usable], score[usable]

@@ -18,7 +18,7 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .problem import Assignment, Problem, lexicographic_weight
 
-__all__ = ["solve_flow", "ortools_version"]
+__all__ = ["solve_flow", "ortools_version", "check_weight_range"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,17 @@ def _check_cost_range(costs: np.ndarray, n_nodes: int) -> None:
                           status="BAD_COST_RANGE")
 
 
+def check_weight_range(weight: int, priority: np.ndarray, score: np.ndarray, n_nodes: int) -> None:
+    """Refuse a lexicographic weight whose costs would not fit exactly in int64.
+
+    Checked with Python integers BEFORE any numpy product, which would wrap silently.
+    """
+    largest = int(weight) * int(np.abs(priority).max(initial=0)) + int(np.abs(score).max(initial=0))
+    if largest > _INT64_MAX // (4 * (n_nodes + 1)):
+        raise SolverError(f"{_STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest}, {n_nodes} nodes)",
+                          status="BAD_COST_RANGE")
+
+
 def solve_flow(problem: Problem) -> Assignment:
     """Solve ``problem`` to proven optimality with min-cost flow.
 
@@ -61,6 +72,7 @@ def solve_flow(problem: Problem) -> Assignment:
     if (left < 0).any():
         raise SolverError("fixed pairs exceed a mentor's capacity (internal error: pins are checked earlier)")
     weight = lexicographic_weight(i, score, n)
+    check_weight_range(weight, problem.priority, score, n + m + 2)
     active = np.unique(i)
     source, sink = n + m, n + m + 1
     seats = np.flatnonzero(left > 0)
