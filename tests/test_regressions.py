@@ -240,3 +240,16 @@ def test_input_hash_covers_columns_user_criteria_read(example):
     b = matching.match(mentees, moved, extra_criteria={"site": same_site})
     assert a.info.score != b.info.score
     assert a.info.input_hash != b.info.input_hash
+
+
+def test_unwritable_destination_is_a_library_error(tmp_path, example):
+    """to_csv('/dev/null/x'), to_excel(<a folder>) and report('/dev/null/x.html') raised
+    bare OS errors from the library API."""
+    result = matching.match(example["mentees"], example["mentors"])
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for write in (lambda: result.to_csv(blocker / "out"), lambda: result.to_excel(tmp_path),
+                  lambda: result.report(blocker / "r.html"), lambda: result.to_json(blocker / "r.json")):
+        with pytest.raises(matching.MatchingError, match="cannot write"):
+            write()
+    assert blocker.read_text() == "x"

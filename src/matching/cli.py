@@ -31,6 +31,9 @@ def _inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
     parser.add_argument("--settings", metavar="TOML|PRESET",
                         help="settings TOML file or preset name (balanced, preferences_first, diversity_first, "
                              "strict, assignment)")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="text encoding of the CSV inputs (default UTF-8, with or without BOM; e.g. cp1252)")
+    parser.add_argument("--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first sheet)")
 
 
 def _outputs(parser: argparse.ArgumentParser, default: str) -> None:
@@ -73,6 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and export; write everything into the output folder.")
     p.add_argument("--out", metavar="DIR", default="matching-demo", help="output folder (default: matching-demo)")
     return parser
+
+
+#: Arguments naming input tables, read with --encoding / --sheet when given.
+TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
+              "left", "waitlist")
+
+
+def _read_inputs(args) -> None:
+    """Read every input file with the ``--encoding`` / ``--sheet`` given (in place on ``args``)."""
+    if not (getattr(args, "encoding", None) or getattr(args, "sheet", None)):
+        return
+    from .io import EXCEL_SUFFIXES, read_table
+
+    for name in TABLE_ARGS:
+        value = getattr(args, name, None)
+        if value is None or value == "all":
+            continue
+        excel = Path(value).suffix.lower() in EXCEL_SUFFIXES
+        setattr(args, name, read_table(value, encoding=None if excel else args.encoding,
+                                       sheet=args.sheet if excel else None))
 
 
 def _match(args):
@@ -223,6 +246,7 @@ def main(argv=None) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
+        _read_inputs(args)
         COMMANDS[args.command](args, sys.stdout)
     except MatchingError as err:
         sys.stderr.write(f"matching {args.command}: error: {err}\n")

@@ -10,7 +10,9 @@ starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leadin
 single quote ``'``, so a spreadsheet shows it as text and never runs it. A text
 cell that already starts with ``'`` gets one more, so the change is exactly
 reversible: :func:`restore` (or :func:`read_back`) gives the original text back.
-JSON is written as-is (spreadsheets do not open it).
+JSON is written as-is (spreadsheets do not open it). Known limit of the xlsx format:
+its XML stores a carriage return as a newline, so ``"\\r\\n"`` inside a cell reads back as
+``"\\n"`` (a lone leading carriage return is restored); CSV and JSON keep it exactly.
 
 Privacy: gender and race never appear in exports. Result tables do not hold them;
 a column named ``gender``, ``race``, ``sex`` or ``ethnicity`` (or ``mentee_``/
@@ -163,15 +165,25 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _atomic(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
-    """Write every target to a temporary sibling, then rename them all into place."""
+    """Write every target to a temporary sibling, then rename them all into place.
+
+    Every file is fully written before the first rename, so a failure while writing
+    leaves all previous outputs intact. An unwritable destination is a
+    :class:`~matching.MatchingError` naming it.
+    """
     temps: dict[Path, Path] = {}
     try:
         for path, writer in targets.items():
+            if path.is_dir():
+                raise MatchingError(f"cannot write '{path}': it is a folder, not a file")
             path.parent.mkdir(parents=True, exist_ok=True)
             temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
             writer(temps[path])
         for path, temp in temps.items():
             os.replace(temp, path)
+    except OSError as exc:
+        where = exc.filename or next(iter(targets), "")
+        raise MatchingError(f"cannot write '{where}': {exc.strerror or exc}") from exc
     finally:
         for temp in temps.values():
             temp.unlink(missing_ok=True)

@@ -234,7 +234,8 @@ def _csv_rows(path: Path, encoding: str | None, header: int, max_rows: int) -> p
         raise _fail(path, f"unknown text encoding {enc!r}; try encoding='utf-8' or 'cp1252'") from None
     except UnicodeDecodeError as exc:
         raise _fail(path, f"the file is not valid {enc} text (byte {exc.start}); if a spreadsheet saved it "
-                          "in another encoding, pass encoding= (e.g. encoding='cp1252')") from None
+                          "in another encoding, pass encoding= (command line: --encoding), "
+                          "e.g. encoding='cp1252'") from None
     except pd.errors.EmptyDataError:
         raise _fail(path, "the file is empty" if header == 0 else f"the file has no rows from row {header + 1}") \
             from None
