@@ -253,3 +253,10 @@ def test_unwritable_destination_is_a_library_error(tmp_path, example):
         with pytest.raises(matching.MatchingError, match="cannot write"):
             write()
     assert blocker.read_text() == "x"
+
+
+def test_complex_criterion_values_are_refused(example):
+    """A user criterion returning complex numbers was silently cast to real."""
+    with pytest.raises(matching.MatchingError, match="must return real numbers"):
+        matching.match(example["mentees"], example["mentors"],
+                       extra_criteria={"z": lambda e, m: np.ones((len(e), len(m))) * (1 + 2j)})

@@ -128,6 +128,8 @@ def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
         raise
     except Exception as exc:  # a user's function may raise anything: report it as ours, naming it
         raise MatchingError(f"criterion '{name}' raised {type(exc).__name__}: {exc}") from exc
+    if np.iscomplexobj(values):
+        raise MatchingError(f"criterion '{name}' must return real numbers; got complex values")
     try:
         values = np.asarray(values, dtype=float)
     except (TypeError, ValueError):

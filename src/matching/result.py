@@ -20,7 +20,8 @@ from .views import ResultViews
 
 __all__ = ["MatchResult", "SolveInfo", "build_result", "PRIORITY_RESOLUTION"]
 
-#: Priority units per point of mentee priority (priority 1.5 -> 150 units).
+#: Priority units per point of mentee priority (priority 1.5 -> 150 units): priorities
+#: count to 0.01, so 1.004 and 1.0 weigh the same.
 PRIORITY_RESOLUTION = 100
 
 
