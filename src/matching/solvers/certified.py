@@ -24,10 +24,9 @@ import time
 import warnings
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from ..errors import MatchingWarning, SolverError
-from .flow import _STATUS_TEXT, _check_cost_range, check_weight_range, ortools_version
+from .flow import _STATUS_TEXT, assign, check_weight_range, ortools_version
 from .problem import Assignment, Problem
 
 __all__ = ["solve_certified", "certificate_weight", "NO_BOUND"]
@@ -60,31 +59,12 @@ def _flow(n, m, i, j, score, prio, left, weight, everyone: bool = False):
     With ``everyone``, every mentee with an arc must be matched and only scores count
     (small costs solve faster); ``None`` if that is infeasible.
     """
-    active = np.unique(i)
-    source, sink = n + m, n + m + 1
-    seats = np.flatnonzero(left > 0)
-    tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]])
-    heads = np.concatenate([active, n + j, np.full(len(seats), sink), [sink]])
-    caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [0 if everyone else len(active)]])
-    first = np.zeros(len(active), np.int64) if everyone else -weight * prio[active]
-    costs = np.concatenate([first, -score, np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
-    _check_cost_range(costs, n + m + 2)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                              caps.astype(np.int64), costs)
-    supplies = np.zeros(n + m + 2, dtype=np.int64)
-    supplies[source], supplies[sink] = len(active), -len(active)
-    flow.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supplies)
-    status = flow.solve()
-    name = status.name if hasattr(status, "name") else str(status)
-    if everyone and status == flow.INFEASIBLE:
+    entry = np.zeros(n, np.int64) if everyone else -weight * prio
+    mentor_of, name = assign(n, m, i, j, score, entry, left, bypass=not everyone)
+    if everyone and name == "INFEASIBLE":
         return None
-    if status != flow.OPTIMAL:
+    if mentor_of is None:
         raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
-    mentor_of = np.full(n, -1, dtype=np.int64)
-    if len(i):
-        chosen = flow.flows(np.arange(len(active), len(active) + len(i), dtype=np.int32)) > 0
-        mentor_of[i[chosen]] = j[chosen]
     return mentor_of
 
 

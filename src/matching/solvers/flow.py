@@ -18,7 +18,7 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .problem import Assignment, Problem, lexicographic_weight
 
-__all__ = ["solve_flow", "ortools_version", "check_weight_range"]
+__all__ = ["solve_flow", "assign", "ortools_version", "check_weight_range"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,44 @@ def check_weight_range(weight: int, priority: np.ndarray, score: np.ndarray, n_n
                           status="BAD_COST_RANGE")
 
 
+def assign(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True):
+    """Min-cost flow: source -> mentee (``entry_cost[mentee]``), mentee -> mentor (``-score``),
+    mentor -> sink (``left`` free seats), and with ``bypass`` a source -> sink arc so that
+    nobody has to be matched (without it, every mentee with an arc must be).
+
+    Returns
+    -------
+    mentor_of : ndarray of int64 or None
+        Mentor position per mentee (-1 unmatched) when the status is OPTIMAL, else None.
+    status : str
+        The solver's status name.
+    """
+    active = np.unique(i)
+    source, sink = n + m, n + m + 1
+    seats = np.flatnonzero(left > 0)
+    tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]])
+    heads = np.concatenate([active, n + j, np.full(len(seats), sink), [sink]])
+    caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [len(active) if bypass else 0]])
+    costs = np.concatenate([np.asarray(entry_cost, np.int64)[active], -score,
+                            np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
+    _check_cost_range(costs, n + m + 2)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                              caps.astype(np.int64), costs)
+    supplies = np.zeros(n + m + 2, dtype=np.int64)
+    supplies[source], supplies[sink] = len(active), -len(active)
+    flow.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supplies)
+    status = flow.solve()
+    name = status.name if hasattr(status, "name") else str(status)
+    if status != flow.OPTIMAL:
+        return None, name
+    mentor_of = np.full(n, -1, dtype=np.int64)
+    if len(i):
+        chosen = flow.flows(np.arange(len(active), len(active) + len(i), dtype=np.int32)) > 0
+        mentor_of[i[chosen]] = j[chosen]
+    return mentor_of, name
+
+
 def solve_flow(problem: Problem) -> Assignment:
     """Solve ``problem`` to proven optimality with min-cost flow.
 
@@ -73,33 +111,12 @@ def solve_flow(problem: Problem) -> Assignment:
         raise SolverError("fixed pairs exceed a mentor's capacity (internal error: pins are checked earlier)")
     weight = lexicographic_weight(i, score, n)
     check_weight_range(weight, problem.priority, score, n + m + 2)
-    active = np.unique(i)
-    source, sink = n + m, n + m + 1
-    seats = np.flatnonzero(left > 0)
-    tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]])
-    heads = np.concatenate([active, n + j, np.full(len(seats), sink), [sink]])
-    caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [len(active)]])
-    costs = np.concatenate([-weight * problem.priority[active], -score,
-                            np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
-    _check_cost_range(costs, n + m + 2)
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                              caps.astype(np.int64), costs)
-    supplies = np.zeros(n + m + 2, dtype=np.int64)
-    supplies[source], supplies[sink] = len(active), -len(active)
-    flow.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supplies)
     started = time.perf_counter()
-    status = flow.solve()
+    mentor_of, name = assign(n, m, i, j, score, -weight * problem.priority, left)
     elapsed = time.perf_counter() - started
-    name = status.name if hasattr(status, "name") else str(status)
-    if status != flow.OPTIMAL:
+    if mentor_of is None:
         raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
-
-    arc_ids = np.arange(len(active), len(active) + len(i), dtype=np.int32)
-    chosen = flow.flows(arc_ids) > 0 if len(i) else np.zeros(0, bool)
-    mentor_of = np.full(n, -1, dtype=np.int64)
-    mentor_of[i[chosen]] = j[chosen]
+    chosen = mentor_of[i] == j
     mentor_of[problem.fixed_i] = problem.fixed_j
     matched = mentor_of >= 0
     total = int(score[chosen].sum() + problem.fixed_score.sum())
