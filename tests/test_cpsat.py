@@ -151,6 +151,7 @@ def test_time_limit_returns_feasible_with_warning(monkeypatch):
 
     e, m, r = _cohort(60, 1)
     monkeypatch.setattr(cpsat, "run", stop_at_first_solution)
+    monkeypatch.setattr(cpsat, "USE_LAGRANGIAN", False)  # the full CP-SAT path (tests/test_lagrange.py: the other)
     with pytest.warns(matching.MatchingWarning, match="before proving"):
         res = matching.match(e, m, relatedness=r, settings={
             "solver": "cpsat", "time_limit": 5, "targets": {"top3": {"min": 1.0, "weight": 1}}})

@@ -106,6 +106,10 @@ class Settings:
         CP-SAT search workers. The search is interleaved (deterministic): a solve that
         ends OPTIMAL returns the same pairs on every run; one stopped at ``time_limit``
         (FEASIBLE) depends on where the clock stopped it.
+    gap_limit : float, default 0.001
+        Cohort goals only: a goal-constrained answer whose proven relative gap is at most
+        this is returned (status FEASIBLE, with the bound and a warning) without further
+        search; 0 asks CP-SAT to try to prove optimality within ``time_limit``.
     seed : int, default 0
         Random seed handed to solvers that take one.
     min_group_size : int, default 5
@@ -129,6 +133,7 @@ class Settings:
     solver: str = "auto"
     time_limit: float = 60.0
     workers: int = 2
+    gap_limit: float = 0.001
     seed: int = 0
     min_group_size: int = 5
 
@@ -274,6 +279,7 @@ _RULES = {
     "solver": ("one of 'auto', 'flow', 'cpsat'", lambda v: v in ("auto", "flow", "cpsat")),
     "time_limit": ("a float > 0", lambda v: _is_real(v) and v > 0),
     "workers": ("an int in [1, 64]", lambda v: _is_int(v) and 1 <= v <= 64),
+    "gap_limit": ("a float in [0, 0.5]", lambda v: _is_real(v) and 0 <= v <= 0.5),
     "seed": ("an int >= 0", lambda v: _is_int(v) and v >= 0),
     "min_group_size": ("an int >= 1", lambda v: _is_int(v) and v >= 1),
 }

@@ -21,6 +21,16 @@ equally good matchings is returned may vary; a solve stopped by ``time_limit``
 (FEASIBLE) depends on the clock. When the min-cost-flow optimum already meets every
 goal (no soft miss, no maximin) and the solver was chosen automatically, it is
 returned as proven optimal without running CP-SAT: it is optimal for a relaxation.
+
+When every goal is a share target (hard or soft) and the candidate set is complete,
+:func:`matching.solvers.hints.lagrangian_path` runs first: Lagrangian relaxation
+(:mod:`matching.solvers.lagrange`) gives an exact integer bound and feasible matchings
+from min-cost flow. A gap of 0 is returned OPTIMAL with no CP-SAT search; a gap within
+``settings.gap_limit`` (default 0.1%) is returned FEASIBLE with that bound and a
+warning (CP-SAT first gets up to ``PROOF_SECONDS`` when the pruned model is small);
+otherwise CP-SAT searches only the arcs reduced-cost fixing keeps, hinted with the best
+matching. ``Assignment.solver`` says which ran. Without an incumbent (targets that may
+not hold) the full model below decides, with the Lagrangian bound as ceiling.
 """
 
 from __future__ import annotations
@@ -39,9 +49,23 @@ from ..scoring import RESOLUTION
 from .flow import ortools_version, solve_flow
 from .problem import Assignment, Problem
 
-__all__ = ["solve_cpsat", "Arcs", "GoalModel", "run"]
+__all__ = ["solve_cpsat", "Arcs", "GoalModel", "run", "USE_LAGRANGIAN"]
 
 log = logging.getLogger(__name__)
+
+#: Bound share targets by Lagrangian relaxation first (see :mod:`matching.solvers.lagrange`).
+USE_LAGRANGIAN = True
+
+
+def _lagrangian_fits(goals) -> bool:
+    """Whether every goal is a share target (hard or soft), the goals the relaxation handles."""
+    return bool(goals.shares) and not (goals.limits or goals.rank_lag or goals.maximin)
+
+
+def _lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit):
+    from .hints import lagrangian_path
+
+    return lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit)
 
 
 class Arcs:
@@ -50,13 +74,20 @@ class Arcs:
     def __init__(self, problem: Problem, cohort):
         i, j, s = problem.i, problem.j, problem.score
         keys, pin_keys = i * (1 << 32) + j, problem.fixed_i * (1 << 32) + problem.fixed_j
-        missing = ~np.isin(pin_keys, keys)
-        i = np.concatenate([i, problem.fixed_i[missing]])
-        j = np.concatenate([j, problem.fixed_j[missing]])
-        s = np.concatenate([s, problem.fixed_score[missing]])
-        order = np.lexsort((j, i))
-        self.i, self.j, self.score = i[order], j[order], s[order].astype(np.int64)
-        self.pins = np.searchsorted(self.i * (1 << 32) + self.j, pin_keys)
+        ordered = bool((keys[1:] > keys[:-1]).all())  # candidates come sorted: no sort, no hashing
+        if ordered:
+            at = np.minimum(np.searchsorted(keys, pin_keys), max(len(keys) - 1, 0))
+            missing = ~(keys[at] == pin_keys) if len(keys) else np.ones(len(pin_keys), bool)
+        else:
+            missing = ~np.isin(pin_keys, keys)
+        if missing.any() or not ordered:
+            i = np.concatenate([i, problem.fixed_i[missing]])
+            j = np.concatenate([j, problem.fixed_j[missing]])
+            s = np.concatenate([s, problem.fixed_score[missing]])
+            order = np.lexsort((j, i))
+            i, j, s, keys = i[order], j[order], s[order], i[order] * (1 << 32) + j[order]
+        self.i, self.j, self.score = i, j, s.astype(np.int64)
+        self.pins = np.searchsorted(keys, pin_keys)
         self.rank = pair_ranks(cohort, self.i, self.j)
         self.priority = problem.priority[self.i]
         self.fixed = np.zeros(problem.n_mentees, bool)
@@ -280,8 +311,15 @@ def _max_priority(arcs, cohort, settings, problem, deadline) -> tuple[int, bool]
     return int(round(solver.objective_value)), bool(proven)
 
 
-def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: bool = True) -> Assignment:
+def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: bool = True,
+                lagrangian: bool | None = None, gap_limit: float | None = None) -> Assignment:
     """Solve the problem with the cohort goals of ``settings.targets``.
+
+    ``lagrangian`` (default :data:`USE_LAGRANGIAN`) bounds share targets first by
+    Lagrangian relaxation (:mod:`matching.solvers.lagrange`); ``gap_limit`` (default
+    ``settings.gap_limit``) is the
+    relative gap below which a Lagrangian-bounded matching is returned without a CP-SAT
+    search (status FEASIBLE, with a warning, unless the gap is 0).
 
     Raises
     ------
@@ -298,10 +336,18 @@ def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: b
     diagnosis = diagnose_cohort(cohort, settings, cands).short()
     log.info("diagnosis: %s", diagnosis["text"])
     arcs = Arcs(problem, cohort)
-    proven, hint, ceiling = True, None, None
+    ceiling = None
+    complete = getattr(cands, "complete", True)  # a bound over a sparse candidate set would not hold
+    if warm_start and complete and (USE_LAGRANGIAN if lagrangian is None else lagrangian) and _lagrangian_fits(goals):
+        limit = settings.gap_limit if gap_limit is None else gap_limit
+        done, ceiling = _lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, limit)
+        if done is not None:
+            return done
+    proven, hint = True, None
     if warm_start:
         flow = solve_flow(problem)
-        ceiling = flow.score - int(problem.fixed_score.sum())  # no goal can raise the free score
+        flow_ceiling = flow.score - int(problem.fixed_score.sum())  # no goal can raise the free score
+        ceiling = flow_ceiling if ceiling is None else min(ceiling, flow_ceiling)
         p_star, hint = flow.matched_priority, flow.mentor_of
         arcs.n_most = int((flow.mentor_of >= 0).sum())
     else:
@@ -358,29 +404,36 @@ def _stage(arcs, cohort, settings, goals, problem, p_star, z_star, hint, deadlin
 
 def _assignment(problem, cohort, settings, goals, mentor_of, solver, proven, stages, diagnosis, started,
                 ceiling, sparse):
+    objective, bound = solver.objective_value, solver.best_objective_bound
+    if ceiling is not None:  # the flow optimum bounds the full problem, sparse candidates or not
+        bound = min(bound, ceiling) if not sparse else ceiling
+        proven = proven and (not sparse or objective >= ceiling)
+    return _answer(problem, cohort, settings, goals, mentor_of, objective, bound, proven, diagnosis, started,
+                   f"ortools.cp_sat {ortools_version()}", {"stages": stages})
+
+
+def _answer(problem, cohort, settings, goals, mentor_of, objective, bound, proven, diagnosis, started, solver,
+            detail, why="CP-SAT stopped at the time limit ({limit:g} s) before proving the matching optimal: "
+                        "{stats}; raise 'time_limit' for a proven optimum"):
+    """The :class:`Assignment`, its goal report, and the warning when not proven optimal."""
     matched = mentor_of >= 0
     free = matched & ~np.isin(np.arange(problem.n_mentees), problem.fixed_i)
     keys = problem.i * (1 << 32) + problem.j
     pos = np.searchsorted(keys, np.flatnonzero(free) * (1 << 32) + mentor_of[free])
     score = int(problem.score[pos].sum() + problem.fixed_score.sum())
-    objective, bound = solver.objective_value, solver.best_objective_bound
-    if ceiling is not None:  # the flow optimum bounds the full problem, sparse candidates or not
-        bound = min(bound, ceiling) if not sparse else ceiling
-        proven = proven and (not sparse or objective >= ceiling)
     gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(bound))
     report = evaluate_goals(cohort, settings, goals, mentor_of)
     extra = {"goals": report, "diagnosis": diagnosis,
-             "cpsat": {"stages": stages, "workers": settings.workers, "seed": settings.seed,
+             "cpsat": {"workers": settings.workers, "seed": settings.seed,
                        "penalty": (score - int(problem.fixed_score.sum()) - objective) / RESOLUTION,
                        "deterministic": "same pairs every run" if settings.workers == 1
                        else "same optimum value every run; ties may differ between runs"}}
+    extra["cpsat"].update(detail)
     status = "OPTIMAL" if proven else "FEASIBLE"
     if not proven:
-        warnings.warn(MatchingWarning(
-            f"CP-SAT stopped at the time limit ({settings.time_limit:g} s) before proving the matching optimal: "
-            f"objective {objective / RESOLUTION:.3f}, bound {bound / RESOLUTION:.3f}, gap {gap:.3%}; "
-            "raise 'time_limit' for a proven optimum"), stacklevel=4)
-    return Assignment(mentor_of=mentor_of, solver=f"ortools.cp_sat {ortools_version()}", status=status,
+        stats = f"objective {objective / RESOLUTION:.3f}, bound {bound / RESOLUTION:.3f}, gap {gap:.3%}"
+        warnings.warn(MatchingWarning(why.format(limit=settings.time_limit, stats=stats)), stacklevel=5)
+    return Assignment(mentor_of=mentor_of, solver=solver, status=status,
                       matched_priority=int(problem.priority[matched].sum()), score=score,
                       bound=bound / RESOLUTION, gap=float(gap), wall_time=time.perf_counter() - started,
                       extra=extra)

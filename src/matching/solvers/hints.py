@@ -1,14 +1,35 @@
-"""Warm starts for CP-SAT: a matching that meets the hard share targets, from min-cost flow."""
+"""Warm starts for CP-SAT, and the Lagrangian path for share targets.
+
+:func:`lagrangian_path` solves problems whose goals are all share targets: the
+Lagrangian relaxation of :mod:`matching.solvers.lagrange` gives an exact bound and
+feasible matchings; when the best is within ``gap_limit`` of the bound it is returned
+(OPTIMAL when the gap is 0), otherwise CP-SAT searches the arcs that reduced-cost fixing
+keeps, hinted with the best matching and capped by the bound. Deterministic up to the
+CP-SAT stage (same multipliers, same matchings on every run; a time limit can cut the
+search short).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import numpy as np
+from ortools.sat.python import cp_model
 
+from ..errors import SolverError
 from ..goals import evaluate_goals, parse_goals, share_masks
-from .flow import solve_flow
-from .problem import Problem
+from ..scoring import RESOLUTION
+from .flow import ortools_version, solve_flow
+from .lagrange import Lagrangian, best_points, minimize, repair
+from .problem import Assignment, Problem
 
-__all__ = ["lagrangian_hint"]
+__all__ = ["lagrangian_hint", "lagrangian_path", "PROOF_ARCS", "PROOF_SECONDS"]
+
+#: Within the gap limit, CP-SAT still tries to prove optimality when the pruned model has
+#: at most this many arcs, for at most ``PROOF_SECONDS`` (small cohorts get a proof).
+PROOF_ARCS = 3_000
+PROOF_SECONDS = 5.0
 
 
 def lagrangian_hint(problem: Problem, arcs, cohort, settings, goals, start: np.ndarray) -> np.ndarray:
@@ -64,3 +85,101 @@ def lagrangian_hint(problem: Problem, arcs, cohort, settings, goals, start: np.n
                     best = max(best, (score, mentor_of), key=lambda t: t[0])
     return best[1]
 
+
+
+def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit):
+    """Share targets by a Lagrangian bound, then (if the gap is too wide) CP-SAT on the arcs left.
+
+    Returns ``(assignment, ceiling)``: ``assignment`` is None when no matching meeting
+    the hard targets was found (CP-SAT then decides, naming a conflict if there is one),
+    with ``ceiling`` a proven bound on the goal objective for it.
+    """
+    from .cpsat import _answer
+
+    lag = Lagrangian(problem, arcs, cohort, goals)
+    first = lag.evaluate(np.zeros(len(lag.den), np.int64))  # the min-cost-flow optimum without goals
+    if settings.solver == "auto" and all(row["missed_by"] == 0 for row in
+                                         evaluate_goals(cohort, settings, goals, first.mentor_of)):
+        return _goals_checked(problem, cohort, settings, goals, first, diagnosis, started), None
+    points = [first]
+    minimize(lag, points, deadline)
+    repair(lag, points, deadline)
+    best, inc = best_points(points)
+    if inc is None:
+        return None, best.bound
+    if best.bound < inc.value:
+        raise SolverError("the Lagrangian bound is below a matching's value (internal error)", status="NOT_CERTIFIED")
+    detail = {"stages": [], "lagrangian": _report(lag, goals, best, inc)}
+    flow = f"ortools.min_cost_flow {ortools_version()} + lagrangian bound"
+    args = (problem, cohort, settings, goals)
+    if best.bound == inc.value:
+        detail["deterministic"] = "same pairs every run (no CP-SAT search)"
+        return _answer(*args, inc.mentor_of, inc.value, best.bound, True, diagnosis, started, flow, detail), None
+    left = deadline - time.perf_counter()
+    keep = lag.keep(lag.evaluate(np.array(best.q), reduced=True), inc.value) if left > 0.05 else None
+    within = best.bound - inc.value <= gap_limit * abs(best.bound)
+    if keep is None or (within and len(keep) > PROOF_ARCS):
+        why = ("the Lagrangian bound proves this matching within {gap_limit:.2%} of the optimum, not optimal: "
+               "{{stats}}; no CP-SAT search was run to close the gap").format(gap_limit=gap_limit)
+        detail["deterministic"] = "same pairs every run (no CP-SAT search)"
+        return _answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
+                       why=why), None
+    seconds = min(left, PROOF_SECONDS) if within else left
+    return _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started,
+                         seconds, detail), None
+
+
+def _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, seconds,
+                  detail):
+    """CP-SAT over the arcs whose reduced cost leaves room to beat the incumbent, hinted with it."""
+    from .cpsat import Arcs, GoalModel, _answer, run
+
+    sel = np.union1d(keep, arcs.pins)
+    sub = dataclasses.replace(problem, i=arcs.i[sel], j=arcs.j[sel], score=arcs.score[sel])
+    model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub,
+                      int(problem.priority[inc.mentor_of >= 0].sum()))
+    model.m.maximize(model.score_expr())  # no "objective <= bound" constraint: it slowed proofs 15x in tests
+    model.hint(inc.mentor_of)
+    solver, status = run(model.m, settings, seconds)
+    detail["lagrangian"]["kept_arcs"] = int(len(sel))
+    detail["stages"] = [("score", solver.status_name(status), solver.objective_value, solver.best_objective_bound)]
+    mentor_of, value, bound = inc.mentor_of, inc.value, best.bound
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = int(round(solver.objective_value))
+        if found >= value:
+            mentor_of, value = model.mentor_of(solver, problem.n_mentees), found
+        bound = min(bound, int(np.floor(solver.best_objective_bound + 1e-6)))
+        if status == cp_model.OPTIMAL:
+            bound = value
+    elif status == cp_model.INFEASIBLE:
+        raise SolverError("CP-SAT found the pruned model infeasible although it holds a matching (internal error)",
+                          status="INFEASIBLE")
+    elif status != cp_model.UNKNOWN:  # UNKNOWN: no better matching in time; the incumbent stands
+        raise SolverError(f"CP-SAT rejected the pruned model ({solver.status_name(status)}; internal error): "
+                          f"{model.m.validate()}", status=solver.status_name(status))
+    label = f"ortools.cp_sat {ortools_version()} (lagrangian bound, reduced-cost pruned)"
+    why = (f"CP-SAT stopped after {seconds:.3g} s" + ("" if seconds >= settings.time_limit * 0.5 else
+           f" (its share of the time limit, {settings.time_limit:g} s, once the gap was small)")
+           + " before proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
+    return _answer(problem, cohort, settings, goals, mentor_of, value, bound, value >= bound, diagnosis, started,
+                   label, detail, why=why)
+
+
+def _goals_checked(problem, cohort, settings, goals, first, diagnosis, started) -> Assignment:
+    report = evaluate_goals(cohort, settings, goals, first.mentor_of)
+    extra = {"goals": report, "diagnosis": diagnosis,
+             "cpsat": {"stages": [], "penalty": 0.0, "proof": "the min-cost-flow optimum meets every goal"}}
+    matched = first.mentor_of >= 0
+    return Assignment(mentor_of=first.mentor_of, solver=f"ortools.min_cost_flow {ortools_version()} (goals checked)",
+                      status="OPTIMAL", matched_priority=int(problem.priority[matched].sum()),
+                      score=first.score + int(problem.fixed_score.sum()), bound=None, gap=0.0,
+                      wall_time=time.perf_counter() - started, extra=extra)
+
+
+def _report(lag, goals, best, inc) -> dict:
+    """What the relaxation found, in score points (multipliers: points per qualifying pair)."""
+    mu = np.array(best.q, float) * lag.den / lag.scale / RESOLUTION
+    return {"bound": best.bound / RESOLUTION, "incumbent": inc.value / RESOLUTION,
+            "multipliers": {g.name: round(float(x), 6) for g, x in zip(goals.shares, mu)},
+            "evaluations": lag.evaluations, "arcs": int(len(lag.free)), "working_arcs": int(len(lag.work)),
+            "scale": lag.scale}
