@@ -18,7 +18,8 @@ from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
 from ..goals import ShareGoal, describe_goal, percent, share_masks
-from .cpsat import GoalModel, _expr, run
+from .cpsat import GoalModel, run
+from .cpsat_model import arc_sum
 
 __all__ = ["raise_conflict"]
 
@@ -68,7 +69,7 @@ def best_share(model: GoalModel, goal: ShareGoal, settings, seconds) -> tuple[Fr
     for _ in range(10):
         coef = n * good.astype(np.int64) - k * counts.astype(np.int64)
         idx = np.flatnonzero(coef)
-        model.m.maximize(_expr(model.x, idx, coef[idx]))
+        model.m.maximize(arc_sum(model.x, idx, coef[idx]))
         solver, status = run(model.m, settings, seconds(), linearization=2)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
