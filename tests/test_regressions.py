@@ -260,3 +260,19 @@ def test_complex_criterion_values_are_refused(example):
     with pytest.raises(matching.MatchingError, match="must return real numbers"):
         matching.match(example["mentees"], example["mentors"],
                        extra_criteria={"z": lambda e, m: np.ones((len(e), len(m))) * (1 + 2j)})
+
+
+def test_excel_ids_with_zero_padded_format_keep_their_zeros(tmp_path):
+    """An Excel id cell holding the number 1 shown as 001 (format '000') was read as '1'."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "level", "area", "kbu"])
+    for k, (level, area) in enumerate([(2, "a"), (2, "b")], start=1):
+        sheet.append([k, level, area, "k"])
+        sheet.cell(row=k + 1, column=1).number_format = "000"
+    book.save(tmp_path / "mentees.xlsx")
+    frame = matching.read_table(tmp_path / "mentees.xlsx")
+    assert frame["id"].tolist() == ["001", "002"]
+    assert frame["level"].tolist() == ["2", "2"]

@@ -47,10 +47,10 @@ def excel_rows(path: Path, sheet, header: int, max_rows: int, max_bytes: int) ->
         ws = _sheet(path, book, sheet)
         ws.reset_dimensions()  # some writers record a wrong size; read every row
         rows = []
-        for k, row in enumerate(ws.iter_rows(values_only=True)):
+        for k, row in enumerate(ws.iter_rows()):
             if k < header:
                 continue
-            rows.append([_cell_text(v) for v in row])
+            rows.append([_cell_text(c.value, getattr(c, "number_format", None)) for c in row])
             if len(rows) > max_rows + 1:
                 break
     except InputError:
@@ -103,11 +103,15 @@ def _sheet(path: Path, book, sheet):
     return book[str(sheet)]
 
 
-def _cell_text(v):
+def _cell_text(v, number_format=None):
+    """A cell as the text a person sees: an integer shown with a zero-padded format
+    (``000``, ``00000``) keeps its leading zeros, so id ``001`` stays ``001``."""
     if v is None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, (int, float)) and number_format and set(number_format) == {"0"} and float(v).is_integer():
+        return str(int(v)).zfill(len(number_format))
     if isinstance(v, float):
         if not np.isfinite(v):
             return str(v)
