@@ -21,11 +21,6 @@ from generate import make_cohort  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def example():
-    return matching.load_example()
-
-
-@pytest.fixture(scope="module")
 def example_result(example):
     return matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"])
 

@@ -20,16 +20,6 @@ KEY = ["mentee_id", "mentor_id"]
 
 
 @pytest.fixture(scope="module")
-def data():
-    return matching.load_example()
-
-
-@pytest.fixture(scope="module")
-def base(data):
-    return matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
-
-
-@pytest.fixture(scope="module")
 def explanations(base):
     return {mid: base.explain(mid) for mid in base.pairs["mentee_id"]}
 

@@ -18,11 +18,6 @@ INJECTIONS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|' 
 
 
 @pytest.fixture(scope="module")
-def example():
-    return matching.load_example()
-
-
-@pytest.fixture(scope="module")
 def result(example):
     return matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"])
 

@@ -14,16 +14,6 @@ from matching.overrides import DIFF_COLUMNS, OVERRIDE_COLUMNS
 KEY = ["mentee_id", "mentor_id"]
 
 
-@pytest.fixture(scope="module")
-def data():
-    return matching.load_example()
-
-
-@pytest.fixture(scope="module")
-def base(data):
-    return matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
-
-
 def _solve(data, *, pins=None, exclusions=None):
     return matching.match(data["mentees"], data["mentors"], relatedness=data.get("relatedness"),
                           exclusions=exclusions, pins=pins)

@@ -7,11 +7,6 @@ import pytest
 import matching
 
 
-@pytest.fixture(scope="module")
-def example():
-    return matching.load_example()
-
-
 def test_exclusions_do_not_mark_listed_pairs_excluded(example):
     """Bug: with any exclusion present, every *listed* pair (pin checks, reasons) was
     reported as excluded, because the lookup filled absent pairs with 0, not None."""

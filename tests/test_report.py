@@ -15,11 +15,6 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def example():
-    return matching.load_example()
-
-
-@pytest.fixture(scope="module")
 def hostile(example):
     """A cohort with HTML in an id, an area and the relatedness table."""
     mentees, mentors = example["mentees"].copy(), example["mentors"].copy()

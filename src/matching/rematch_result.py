@@ -92,11 +92,6 @@ class RematchResult(ResultViews):
         return (f"RematchResult({s['pairs']} pairs: {s['kept']} kept, {s['re_matched']} re-matched, "
                 f"{s['moved']} moved, {s['placed']} placed; {s['withdrawn']} withdrawn; {self.info.status})")
 
-    @property
-    def mentor_of(self) -> dict[str, str]:
-        """``{mentee_id: mentor_id}`` for every pair after the checkpoint."""
-        return dict(zip(self.pairs["mentee_id"], self.pairs["mentor_id"]))
-
 
 def _dissolved_table(plan) -> PairTable:
     cp = plan.checkpoint

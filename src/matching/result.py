@@ -106,11 +106,6 @@ class MatchResult(ResultViews):
         return (f"MatchResult({s['pairs']} pairs, {s['unmatched']} unmatched of {s['mentees']} mentees; "
                 f"{self.info.status} by {self.info.solver})")
 
-    @property
-    def mentor_of(self) -> dict[str, str]:
-        """``{mentee_id: mentor_id}`` for every pair."""
-        return dict(zip(self.pairs["mentee_id"], self.pairs["mentor_id"]))
-
     def explain(self, mentee_id, *, price: bool = True):
         """Why ``mentee_id`` has their mentor: parts, priced alternatives, ranked mentors not given.
 

@@ -9,7 +9,12 @@ __all__ = ["ResultViews"]
 
 
 class ResultViews:
-    """Mixin: notebook HTML, CSV / Excel / JSON exports and the HTML report."""
+    """Mixin: ``mentor_of``, notebook HTML, CSV / Excel / JSON exports and the HTML report."""
+
+    @property
+    def mentor_of(self) -> dict[str, str]:
+        """``{mentee_id: mentor_id}`` for every pair (after the checkpoint, for a re-match)."""
+        return dict(zip(self.pairs["mentee_id"], self.pairs["mentor_id"]))
 
     def _repr_html_(self) -> str:
         from .report import result_html
