@@ -23,7 +23,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
-from .flow import _STATUS_TEXT, _check_cost_range, ortools_version
+from .flow import _STATUS_TEXT, _check_cost_range, check_weight_range, ortools_version
 from .problem import Assignment, lexicographic_weight
 
 __all__ = ["RematchProblem", "solve_rematch"]
@@ -74,9 +74,7 @@ def _network(p: RematchProblem):
     movers = np.flatnonzero(p.movable)
     source, sink = n + m, n + m + 1
     seats = np.flatnonzero(p.seats > 0)
-    largest = weight * max(int(p.priority.max(initial=0)), int(p.move_cost)) + int(np.abs(p.score).max(initial=0))
-    if largest > np.iinfo(np.int64).max // 2:
-        raise SolverError(f"{_STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest})", status="BAD_COST_RANGE")
+    check_weight_range(weight, np.append(p.priority, p.move_cost), p.score, n + m + 2)
     away = p.movable[p.i] & (p.j != p.home[p.i])
     tails = np.concatenate([np.full(len(optional), source), p.i, n + seats, [source]])
     heads = np.concatenate([optional, n + p.j, np.full(len(seats), sink), [sink]])
