@@ -18,15 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 import matching
-from matching import kernel, scoring
+from matching.scoring import kernel
+from matching.scoring import scores as scoring
 from matching.api import solve_cohort
 from matching.errors import SolverError
-from matching.result import PRIORITY_RESOLUTION
-from matching.rules import Pairs, allowed
-from matching.scoring import NO_BOUND, build_candidates
-from matching.settings import Settings
+from matching.review.result import PRIORITY_RESOLUTION
+from matching.scoring.rules import Pairs, allowed
+from matching.scoring.scores import NO_BOUND, build_candidates
+from matching.cohort.settings import Settings
 from matching.solvers import certified
-from matching.validate import load_cohort
+from matching.cohort.validate import load_cohort
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import make_cohort  # noqa: E402

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import PinError, SettingsError
-from .model import Cohort
-from .reasons import pin_problem
-from .result import PRIORITY_RESOLUTION, MatchResult, build_result
-from .rules import broken_rules
-from . import scoring
-from .scoring import RESOLUTION, Candidates, best_reduced, build_candidates, score_pairs
-from .settings import Settings
+from .cohort.model import Cohort
+from .review.reasons import pin_problem
+from .review.result import PRIORITY_RESOLUTION, MatchResult, build_result
+from .scoring.rules import broken_rules
+from .scoring import scores as scoring
+from .scoring.scores import RESOLUTION, Candidates, best_reduced, build_candidates, score_pairs
+from .cohort.settings import Settings
 from .solvers.problem import Assignment, Problem
-from .validate import load_cohort
+from .cohort.validate import load_cohort
 
 __all__ = ["match", "candidates", "solve_cohort", "check_pins", "check_weights", "make_problem"]
 

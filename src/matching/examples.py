@@ -32,6 +32,6 @@ def load_example() -> dict[str, pd.DataFrame]:
     >>> len(data["mentors"])
     40
     """
-    from .io import read_table
+    from .files.tables import read_table
 
     return {key: read_table(path) for key, path in example_paths().items()}

@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
-from ..goals import ShareGoal, describe_goal, percent, share_masks
+from ..cohort.goals import ShareGoal, describe_goal, percent, share_masks
 from .cpsat import GoalModel, run
 from .cpsat_model import arc_sum
 

@@ -2,7 +2,7 @@
 
 The model has one Boolean per candidate arc (pinned arcs included, fixed to 1), at
 most one mentor per mentee, mentor capacities, and the goals of
-:mod:`matching.goals` as linear constraints.
+:mod:`matching.cohort.goals` as linear constraints.
 
 Objective, lexicographic and exact (staged solves, no big-M):
 
@@ -43,8 +43,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..errors import MatchingWarning, SolverError
-from ..goals import evaluate_goals, parse_goals
-from ..scoring import RESOLUTION
+from ..cohort.goals import evaluate_goals, parse_goals
+from ..scoring.scores import RESOLUTION
 from .flow import ortools_version, solve_flow
 from .cpsat_model import Arcs, GoalModel, arc_sum
 from .problem import Assignment, Problem
@@ -126,7 +126,7 @@ def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: b
     SolverError
         CP-SAT found no matching in time, or rejected the model.
     """
-    from ..diagnose import diagnose_cohort
+    from ..scoring.diagnose import diagnose_cohort
 
     started = time.perf_counter()
     deadline = started + settings.time_limit

@@ -18,8 +18,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..errors import SolverError
-from ..goals import evaluate_goals, parse_goals, share_masks
-from ..scoring import RESOLUTION
+from ..cohort.goals import evaluate_goals, parse_goals, share_masks
+from ..scoring.scores import RESOLUTION
 from .flow import ortools_version, solve_flow
 from .lagrange import Lagrangian, best_points, minimize, repair
 from .problem import Assignment, Problem

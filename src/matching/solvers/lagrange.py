@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SolverError
-from ..goals import share_masks
-from ..scoring import RESOLUTION
+from ..cohort.goals import share_masks
+from ..scoring.scores import RESOLUTION
 from .certified import _optimum, _prices
 
 __all__ = ["Lagrangian", "Point", "share_terms"]
