@@ -61,6 +61,12 @@ class Cost:
         Solver status of the re-solve (``"OPTIMAL"``, or ``""`` when impossible).
     problem : str or None
         Why the change is impossible, if it is.
+    exact : bool
+        True when the figures are exact; False for a price over a sparse candidate set
+        (large cohorts), which is a bound: the cohort loses at most this much.
+    method : str
+        ``"residual"`` (read off the optimum: :mod:`matching.review.prices`) or
+        ``"re-solve"`` (the cohort re-solved with the pair pinned).
     """
 
     matched: float = 0.0
@@ -69,6 +75,8 @@ class Cost:
     moved: int = 0
     status: str = ""
     problem: str | None = None
+    exact: bool = True
+    method: str = "re-solve"
 
     @property
     def possible(self) -> bool:
@@ -86,7 +94,9 @@ class Cost:
         else:
             text = points
         if self.moved:
-            text += f", the re-solve moves {self.moved} other mentee{'s' if self.moved != 1 else ''}"
+            text += f", moving {self.moved} other mentee{'s' if self.moved != 1 else ''}"
+        if not self.exact:
+            text = f"at most {text} (a bound over the listed candidates)"
         if self.status and self.status != "OPTIMAL":
             text += f" (re-solve {self.status}, not proven optimal)"
         return text

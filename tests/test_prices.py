@@ -1,0 +1,74 @@
+"""Prices read off the optimum equal re-solves with the pair pinned (the oracle:
+:func:`matching.review.overrides.pin_cost`), on every level and in ``moved``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import cohorts
+
+import matching
+from matching.review.overrides import pin_cost
+from matching.review.prices import capacity_price, price_pairs, residual
+
+
+def _all_pairs(result):
+    c = result.candidates
+    return c.i, c.j
+
+
+def _same(a, b) -> bool:
+    return (a.possible == b.possible and abs(a.matched - b.matched) < 1e-9 and a.mentees == b.mentees
+            and abs(a.points - b.points) < 1e-9 and a.moved == b.moved)
+
+
+def _check(result):
+    i, j = _all_pairs(result)
+    prices = price_pairs(result, i, j)
+    for a, b, p in zip(i.tolist(), j.tolist(), prices):
+        oracle = pin_cost(result, a, b)
+        assert _same(p, oracle), (a, b, p, oracle)
+
+
+def _solve(data, **kw):
+    return matching.match(data["mentees"], data["mentors"], relatedness=data.get("relatedness"),
+                          exclusions=data.get("exclusions"), pins=data.get("pins"), **kw)
+
+
+@settings(max_examples=60)
+@given(cohorts(min_mentees=1, max_mentees=9, min_mentors=1, max_mentors=6, with_pins=True))
+def test_prices_equal_resolves(data):
+    _check(_solve(data))
+
+
+@settings(max_examples=40)
+@given(cohorts(min_mentees=2, max_mentees=9, min_mentors=1, max_mentors=5, max_capacity=2),
+       st.sampled_from([{"weights": {"relatedness": 0, "seniority": 0, "preference": 0, "competency": 0,
+                                     "cross_kbu": 0, "cross_gender": 0, "cross_race": 0}},
+                        {"weights": {"preference": 0, "competency": 0}}, None]))
+def test_prices_equal_resolves_with_ties(data, chosen):
+    """Zero or few weights make many optima tie: ``moved`` must still agree."""
+    _check(_solve(data, settings=chosen))
+
+
+def test_example_prices_equal_resolves(base):
+    assert residual(base) is not None
+    rng = np.random.default_rng(0)
+    i, j = _all_pairs(base)
+    pick = rng.choice(len(i), size=min(80, len(i)), replace=False)
+    for a, b, p in zip(i[pick].tolist(), j[pick].tolist(), price_pairs(base, i[pick], j[pick])):
+        assert _same(p, pin_cost(base, a, b)) and p.method == "residual" and p.exact
+
+
+@settings(max_examples=30)
+@given(cohorts(min_mentees=2, max_mentees=8, min_mentors=1, max_mentors=4, max_capacity=1))
+def test_capacity_price_equals_resolve(data):
+    result = _solve(data)
+    cap = result.cohort.mentors.capacity
+    for a in np.flatnonzero(result.assignment.mentor_of < 0).tolist():
+        for b in result.candidates.j[result.candidates.i == a].tolist():
+            raised = cap.copy()
+            raised[b] += 1
+            assert _same(capacity_price(result, a, b), pin_cost(result, a, b, capacity=raised))
