@@ -1,10 +1,11 @@
 """Why this mentor, and why not another: explanations a committee can defend.
 
-:func:`explain` breaks a pair's score into its criteria in plain words, prices the
-best alternatives and the mentors the mentee ranked but did not get by actually
-re-solving the cohort with that pair pinned. :func:`explain_unmatched` says which
-hard rules leave which mentors out and what single change would give the mentee a
-mentor.
+:func:`explain` breaks a pair's score into its criteria in plain words and prices the
+best alternatives and the mentors the mentee ranked but did not get: the cost to the
+cohort of forcing each, read off the optimum (:mod:`matching.review.prices`, equal to a
+re-solve with the pair pinned). :func:`explain_many` explains many mentees with one
+batch of prices (the report's path); :func:`why_not` prices any mentor the committee
+asks about, or names the hard rule that forbids the pair.
 
 Explanations name levels, areas, KBUs and competencies; of gender and race they say
 only "cross-gender: yes/no" and "cross-race: yes/no".
@@ -18,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MatchingError
-from .overrides import Cost, fmt_points, pin_cost
-from .reasons import pin_problem
+from ..files import progress as _progress
 from ..scoring.rules import Pairs, broken_rules
 from ..scoring.scores import RESOLUTION, criterion_names, criterion_values, score_pairs
+from .overrides import Cost, fmt_points
+from .prices import price_pairs
+from .reasons import pin_problem
 
-__all__ = ["Part", "Alternative", "NotChosen", "Explanation", "explain", "pair_parts", "mentee_position",
-           "N_ALTERNATIVES"]
+__all__ = ["Part", "Alternative", "NotChosen", "Explanation", "WhyNot", "explain", "explain_many", "why_not",
+           "pair_parts", "mentee_position", "mentor_position", "N_ALTERNATIVES"]
 
 #: How many alternative mentors an explanation prices.
 N_ALTERNATIVES = 3
@@ -116,6 +119,21 @@ class Explanation:
         words = "; ".join(p.words for p in self.parts)
         return f"{self.mentee_id} -> {self.mentor_id} (score {fmt_points(self.score)}): {words}"
 
+    @property
+    def line(self) -> str:
+        """One or two lines for a report: the strongest reasons and the best alternative's price."""
+        parts = sorted((p for p in self.parts if p.points > 0), key=lambda p: -p.points)[:3]
+        text = "; ".join(p.words for p in parts) or "no criterion adds points"
+        if self.pinned:
+            text = "pinned by the committee; " + text
+        best = next((a for a in self.alternatives if a.cost is not None and a.cost.possible), None)
+        if best is not None:
+            text += f". Next best, {best.mentor_id}: {best.cost}"
+        return text
+
+    def _repr_html_(self) -> str:
+        return _pre(str(self))
+
     def __str__(self) -> str:
         lines = [self.headline]
         if self.pinned:
@@ -129,6 +147,42 @@ class Explanation:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class WhyNot:
+    """Why a mentee does not have a given mentor.
+
+    ``broken`` names the hard rules that forbid the pair (``cost`` is then None);
+    otherwise ``cost`` is what forcing the pair would change for the cohort.
+    """
+
+    mentee_id: str
+    mentor_id: str
+    score: float
+    preference_rank: int | None
+    broken: tuple
+    reason: str
+    cost: Cost | None
+    current: bool = False
+
+    def __str__(self) -> str:
+        rank = f", the mentee's {_ordinal(self.preference_rank)} choice" if self.preference_rank else ""
+        head = f"{self.mentee_id} with {self.mentor_id} (score {fmt_points(self.score)}{rank})"
+        if self.current:
+            return f"{head}: this is the mentee's mentor"
+        if self.broken:
+            return f"{head}: not allowed, it {self.reason}"
+        return f"{head}: forcing it would change the cohort by {self.reason}"
+
+    def _repr_html_(self) -> str:
+        return _pre(str(self))
+
+
+def _pre(text: str) -> str:
+    from html import escape
+
+    return f'<pre style="white-space:pre-wrap">{escape(text)}</pre>'
+
+
 def mentee_position(result, mentee_id) -> int:
     """Position of a mentee id, or an InputError naming it."""
     pos = result.cohort.mentee_index([str(mentee_id)])[0]
@@ -137,19 +191,22 @@ def mentee_position(result, mentee_id) -> int:
     return int(pos)
 
 
-def _value(cohort, settings, name: str, i: int, j: int) -> float:
-    values = criterion_values(Pairs.listed(cohort, settings, [i], [j]), name)
-    return float(np.asarray(values, dtype=float).reshape(-1)[0])
+def mentor_position(result, mentor_id) -> int:
+    """Position of a mentor id, or an InputError naming it."""
+    pos = result.cohort.mentor_index([str(mentor_id)])[0]
+    if pos < 0:
+        raise InputError([{"column": "mentor_id", "id": str(mentor_id), "problem": f"unknown mentor '{mentor_id}'"}])
+    return int(pos)
 
 
-def _rank(cohort, i: int, j: int) -> int:
-    t = cohort.preferences
-    a, b = t.ptr[i], t.ptr[i + 1]
-    hit = np.flatnonzero(t.j[a:b] == j)
-    return int(t.value[a + hit[0]]) if len(hit) else 0
+def _ranks(cohort, settings, i, j) -> np.ndarray:
+    """The mentee's rank of each pair's mentor (0: not ranked)."""
+    if not len(np.atleast_1d(i)):
+        return np.zeros(0, np.int64)
+    return np.asarray(Pairs.listed(cohort, settings, i, j).lookup(cohort.preferences), np.int64).reshape(-1)
 
 
-def _words(cohort, name: str, value: float, i: int, j: int) -> str:
+def _words(cohort, name: str, value: float, i: int, j: int, rank: int) -> str:
     e, m = cohort.mentees, cohort.mentors
     if name == "seniority":
         gap = int(m.level[j] - e.level[i])
@@ -159,7 +216,6 @@ def _words(cohort, name: str, value: float, i: int, j: int) -> str:
         a, b = cohort.areas[e.area[i]], cohort.areas[m.area[j]]
         return f"same area: {a} ({value:g})" if a == b else f"adjacent area: {a} -> {b} ({value:g})"
     if name == "preference":
-        rank = _rank(cohort, i, j)
         if rank:
             return f"mentee's {_ordinal(rank)} choice"
         return "not among the mentee's choices" if cohort.preferences.ptr[i + 1] > cohort.preferences.ptr[i] \
@@ -177,12 +233,25 @@ def _words(cohort, name: str, value: float, i: int, j: int) -> str:
     return f"{name}: {value:g}"
 
 
+def _parts_many(cohort, settings, i, j) -> list[tuple]:
+    """The parts of every pair ``(i[k], j[k])``, scored in one vectorized pass."""
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    if not len(i):
+        return []
+    names = criterion_names(cohort)
+    units = score_pairs(cohort, settings, i, j)
+    view = Pairs.listed(cohort, settings, i, j)
+    values = [np.asarray(criterion_values(view, name), dtype=float).reshape(-1) for name in names]
+    ranks = _ranks(cohort, settings, i, j)
+    weights = [settings.weight(name) for name in names]
+    return [tuple(Part(name, float(values[c][k]), weights[c], units[k, c] / RESOLUTION,
+                       _words(cohort, name, float(values[c][k]), int(i[k]), int(j[k]), int(ranks[k])))
+                  for c, name in enumerate(names)) for k in range(len(i))]
+
+
 def pair_parts(cohort, settings, i: int, j: int) -> tuple:
     """The parts of pair ``(i, j)``; their points add up to its score."""
-    units = score_pairs(cohort, settings, [i], [j])[0]
-    return tuple(Part(name, v, settings.weight(name), units[k] / RESOLUTION, _words(cohort, name, v, i, j))
-                 for k, name in enumerate(criterion_names(cohort))
-                 for v in [_value(cohort, settings, name, i, j)])
+    return _parts_many(cohort, settings, [i], [j])[0]
 
 
 def _blocked(cohort, settings, i: int, j: int, broken: list) -> str:
@@ -192,69 +261,104 @@ def _blocked(cohort, settings, i: int, j: int, broken: list) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-def _cost(result, i: int, j: int, costs: dict | None) -> Cost | None:
-    """The (cached) cost of pinning ``(i, j)``; None when pricing is off."""
-    if costs is None:
-        return None
-    if j not in costs:
-        costs[j] = pin_cost(result, i, j)
-    return costs[j]
-
-
-def _alternatives(result, i: int, current: int, costs: dict | None) -> tuple:
-    c = result.candidates
+def _plan(result, i: int, current: int):
+    """The alternatives (best other listed mentors) and the ranked mentors of mentee ``i``."""
+    c, t = result.candidates, result.cohort.preferences
     lo, hi = np.searchsorted(c.i, [i, i + 1])
     j, total = c.j[lo:hi], c.total[lo:hi]
     keep = j != current
     j, total = j[keep], total[keep]
     order = np.lexsort((j, -total))[:N_ALTERNATIVES]
-    out = []
-    for k in order:
-        jj = int(j[k])
-        out.append(Alternative(str(result.cohort.mentors.ids[jj]), total[k] / RESOLUTION,
-                               _rank(result.cohort, i, jj) or None, _cost(result, i, jj, costs)))
-    return tuple(out)
-
-
-def _not_chosen(result, i: int, current: int, costs: dict | None) -> tuple:
-    cohort, settings = result.cohort, result.settings
-    t = cohort.preferences
     a, b = t.ptr[i], t.ptr[i + 1]
-    out = []
-    for jj, rank in sorted(zip(t.j[a:b].tolist(), t.value[a:b].tolist()), key=lambda x: x[1]):
-        if jj == current:
+    ranked = sorted((r, jj) for jj, r in zip(t.j[a:b].tolist(), t.value[a:b].tolist()) if jj != current)
+    return [(int(j[k]), int(total[k])) for k in order], ranked
+
+
+def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) -> dict:
+    """Explanations of many matched mentees (default: every pair), priced in one batch.
+
+    ``progress``: True / False / None (automatic: on a terminal or in a notebook).
+    Returns ``{mentee_id: Explanation}`` in the order of ``mentee_ids``.
+    """
+    ids = list(result.pairs["mentee_id"]) if mentee_ids is None else [str(x) for x in mentee_ids]
+    cohort, settings = result.cohort, result.settings
+    pos = [mentee_position(result, x) for x in ids]
+    mentor_of = result.assignment.mentor_of
+    for x, i in zip(ids, pos):
+        if mentor_of[i] < 0:
+            reason = result.unmatched.set_index("mentee_id")["reason"].get(x, "")
+            raise MatchingError(f"mentee '{x}' is unmatched ({reason}); use result.explain_unmatched('{x}')")
+    plans = [_plan(result, i, int(mentor_of[i])) for i in pos]
+    ranked_i = [i for i, (_, ranked) in zip(pos, plans) for _ in ranked]
+    ranked_j = [jj for _, ranked in plans for _, jj in ranked]
+    broken = broken_rules(cohort, settings, ranked_i, ranked_j) if ranked_i else []
+    blocked = {(a, b): br for a, b, br in zip(ranked_i, ranked_j, broken) if br}
+    wanted = sorted({(i, jj) for i, (alts, ranked) in zip(pos, plans)
+                     for jj in [x for x, _ in alts] + [x for _, x in ranked] if (i, jj) not in blocked})
+    costs = {}
+    if price and wanted:
+        with _progress.bar(len(wanted), "pricing alternatives", flag=progress, unit="pair") as bar:
+            found = price_pairs(result, [a for a, _ in wanted], [b for _, b in wanted], progress=bar.update)
+        costs = dict(zip(wanted, found))
+    parts = _parts_many(cohort, settings, pos, mentor_of[pos])
+    ctx = (result, costs, blocked)
+    return {x: _explanation(ctx, i, int(mentor_of[i]), plan, part) for x, i, plan, part in zip(ids, pos, plans, parts)}
+
+
+def _explanation(ctx, i: int, j: int, plan, parts) -> Explanation:
+    result, costs, blocked = ctx
+    cohort, settings = result.cohort, result.settings
+    alts, ranked = plan
+    ids = cohort.mentors.ids
+    rank_of = {jj: r for r, jj in ranked}
+    alternatives = tuple(Alternative(str(ids[jj]), total / RESOLUTION, rank_of.get(jj), costs.get((i, jj)))
+                         for jj, total in alts)
+    not_chosen = []
+    mentors = result.mentors
+    for rank, jj in ranked:
+        if (i, jj) in blocked:
+            br = blocked[(i, jj)]
+            not_chosen.append(NotChosen(str(ids[jj]), rank, tuple(br), _blocked(cohort, settings, i, jj, br), None))
             continue
-        broken = broken_rules(cohort, settings, [i], [jj])[0]
-        if broken:
-            out.append(NotChosen(str(cohort.mentors.ids[jj]), rank, tuple(broken),
-                                 _blocked(cohort, settings, i, jj, broken), None))
-            continue
-        cost = _cost(result, i, jj, costs)
-        row = result.mentors.iloc[jj]
+        cost = costs.get((i, jj))
+        row = mentors.iloc[jj]
         full = f" ({row['mentor_id']} is full: {row['assigned']} of {row['capacity']} seats taken)" \
             if row["assigned"] >= row["capacity"] else ""
         words = ("allowed by every rule; not priced" if cost is None else
                  f"forcing it would change the cohort by {cost}" if cost.possible else str(cost)) + full
-        out.append(NotChosen(str(cohort.mentors.ids[jj]), rank, (), words, cost))
-    return tuple(out)
+        not_chosen.append(NotChosen(str(ids[jj]), rank, (), words, cost))
+    pinned = bool(cohort.pins.contains([i], [j])[0]) if len(cohort.pins) else False
+    return Explanation(mentee_id=str(cohort.mentees.ids[i]), mentor_id=str(ids[j]),
+                       score=sum(round(p.points * RESOLUTION) for p in parts) / RESOLUTION, parts=parts,
+                       alternatives=alternatives, not_chosen=tuple(not_chosen), pinned=pinned)
 
 
-def explain(result, mentee_id, *, price: bool = True) -> Explanation:
+def explain(result, mentee_id, *, price: bool = True, why_not=None, progress=None):
     """Explain the pair of ``mentee_id`` in ``result`` (see :meth:`MatchResult.explain`).
 
-    ``price=False`` skips the re-solves (costs are None): for quick reports of large cohorts.
+    ``price=False`` leaves the alternatives unpriced (costs None); ``why_not=mentor_id``
+    returns a :class:`WhyNot` for that mentor instead.
     """
-    i = mentee_position(result, mentee_id)
-    j = int(result.assignment.mentor_of[i])
-    if j < 0:
-        reason = result.unmatched.set_index("mentee_id")["reason"].get(str(mentee_id), "")
-        raise MatchingError(f"mentee '{mentee_id}' is unmatched ({reason}); "
-                            f"use result.explain_unmatched('{mentee_id}')")
-    cohort = result.cohort
-    parts = pair_parts(cohort, result.settings, i, j)
-    costs: dict | None = {} if price else None
-    pinned = bool(cohort.pins.contains([i], [j])[0]) if len(cohort.pins) else False
-    return Explanation(mentee_id=str(cohort.mentees.ids[i]), mentor_id=str(cohort.mentors.ids[j]),
-                       score=sum(round(p.points * RESOLUTION) for p in parts) / RESOLUTION, parts=parts,
-                       alternatives=_alternatives(result, i, j, costs), not_chosen=_not_chosen(result, i, j, costs),
-                       pinned=pinned)
+    if why_not is not None:
+        return _why(result, mentee_id, why_not)
+    return explain_many(result, [mentee_id], price=price, progress=progress)[str(mentee_id)]
+
+
+def why_not(result, mentee_id, mentor_id) -> WhyNot:
+    """Why ``mentee_id`` does not have ``mentor_id``: the hard rules that forbid the pair,
+    or the cost to the cohort of forcing it (any mentor, ranked or not)."""
+    i, j = mentee_position(result, mentee_id), mentor_position(result, mentor_id)
+    cohort, settings = result.cohort, result.settings
+    rank = int(_ranks(cohort, settings, [i], [j])[0]) or None
+    current = int(result.assignment.mentor_of[i])
+    broken = tuple(broken_rules(cohort, settings, [i], [j])[0])
+    score = float(score_pairs(cohort, settings, [i], [j]).sum()) / RESOLUTION
+    if broken:
+        return WhyNot(str(cohort.mentees.ids[i]), str(cohort.mentors.ids[j]), score, rank, broken,
+                      _blocked(cohort, settings, i, j, list(broken)), None, current == j)
+    cost = price_pairs(result, [i], [j])[0]
+    return WhyNot(str(cohort.mentees.ids[i]), str(cohort.mentors.ids[j]), score, rank, (),
+                  str(cost) if current != j else "this is the mentee's mentor", cost, current == j)
+
+
+_why = why_not

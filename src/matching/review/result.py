@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from ..report.views import ResultViews
-from .explain import explain
+from .explain import explain, explain_many
 from .outcome import PRIORITY_RESOLUTION, Outcome, SolveInfo
 from .overrides import add_overrides, diff, overrides_table
 from .unmatched import explain_unmatched
@@ -48,16 +48,21 @@ class MatchResult(Outcome, ResultViews):
         return (f"MatchResult({s['pairs']} pairs, {s['unmatched']} unmatched of {s['mentees']} mentees; "
                 f"{self.info.status} by {self.info.solver})")
 
-    def explain(self, mentee_id, *, price: bool = True):
+    def explain(self, mentee_id, *, why_not=None, price: bool = True, progress=None):
         """Why ``mentee_id`` has their mentor: parts, priced alternatives, ranked mentors not given.
 
-        Alternatives and ranked mentors are priced by re-solving the cohort with that
-        pair pinned (``price=False`` skips the re-solves; costs are then None). Raises :class:`~matching.InputError` for an unknown id and
-        :class:`~matching.MatchingError` for an unmatched mentee (see :meth:`explain_unmatched`).
+        Each alternative and ranked mentor is priced: what forcing that pair would change
+        for the cohort (mentees matched, points, other mentees moved), read off the
+        optimum and equal to a re-solve with the pair pinned (``Cost.exact`` is False for
+        a bound on large cohorts' sparse candidates). ``why_not=mentor_id`` asks about any
+        mentor, ranked or not: the hard rule that forbids the pair, or its price.
+        ``price=False`` leaves costs None. Raises :class:`~matching.InputError` for an
+        unknown id and :class:`~matching.MatchingError` for an unmatched mentee (see
+        :meth:`explain_unmatched`).
 
         Returns
         -------
-        matching.review.explain.Explanation
+        matching.review.explain.Explanation or matching.review.explain.WhyNot
 
         Examples
         --------
@@ -67,8 +72,15 @@ class MatchResult(Outcome, ResultViews):
         >>> why = result.explain("E001")
         >>> why.mentor_id == result.mentor_of["E001"], round(sum(why.table["points"]), 3) == why.score
         (True, True)
+        >>> print(result.explain("E001", why_not="M014").broken)
+        ('same_area',)
         """
-        return explain(self, mentee_id, price=price)
+        return explain(self, mentee_id, price=price, why_not=why_not, progress=progress)
+
+    def explain_many(self, mentee_ids=None, *, price: bool = True, progress=None) -> dict:
+        """``{mentee_id: Explanation}`` for many matched mentees (default: every pair), priced
+        in one batch; ``progress`` shows a bar (None: on a terminal or in a notebook)."""
+        return explain_many(self, mentee_ids, price=price, progress=progress)
 
     def explain_unmatched(self, mentee_id):
         """Which rules leave which mentors out for an unmatched mentee, and what would change it.

@@ -1,7 +1,9 @@
 """Why a mentee is unmatched: which rules leave which mentors out, and what would change it.
 
 Relaxing one rule at a time is computed from the vectorized rule masks of the mentee's
-row; an extra seat at a full eligible mentor is priced by an actual re-solve.
+row. An extra seat at a full eligible mentor, taken by the mentee, leaves everyone else's
+problem as it was: it is priced exactly without a re-solve
+(:func:`matching.review.prices.capacity_price`), except under cohort goals (re-solved).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from ..errors import MatchingError
 from .explain import N_ALTERNATIVES, mentee_position
 from .overrides import Cost, pin_cost
+from .prices import capacity_price, residual
 from .reasons import rule_funnel
 from ..scoring.rules import RULES, Pairs, rule_masks
 
@@ -100,6 +103,17 @@ class UnmatchedExplanation:
         lines += [f"    - {c}" for c in changes]
         return "\n".join(lines)
 
+    @property
+    def line(self) -> str:
+        """One line for a report: the reason and the first change that would help."""
+        changes = [str(r) for r in self.relaxations] + [str(c) for c in self.capacity_options]
+        return self.reason + (f". What would change it: {changes[0]}" if changes else "")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f'<pre style="white-space:pre-wrap">{escape(str(self))}</pre>'
+
 
 def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
     """Explain why ``mentee_id`` is unmatched (see :meth:`MatchResult.explain_unmatched`)."""
@@ -120,11 +134,12 @@ def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
     lo, hi = np.searchsorted(c.i, [i, i + 1])
     best = c.j[lo:hi][np.lexsort((c.j[lo:hi], -c.total[lo:hi]))][:N_ALTERNATIVES]
     options = []
+    exact = residual(result) is not None
     for j in best.tolist():
         capacity = cohort.mentors.capacity.copy()
         capacity[j] += 1
-        options.append(CapacityOption(str(cohort.mentees.ids[i]), str(ids[j]),
-                                      pin_cost(result, i, j, capacity=capacity)))
+        cost = capacity_price(result, i, j) if exact else pin_cost(result, i, j, capacity=capacity)
+        options.append(CapacityOption(str(cohort.mentees.ids[i]), str(ids[j]), cost))
     row = result.unmatched.set_index("mentee_id").loc[str(cohort.mentees.ids[i])]
     return UnmatchedExplanation(
         mentee_id=str(cohort.mentees.ids[i]), code=str(row["code"]), reason=str(row["reason"]),
