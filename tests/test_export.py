@@ -71,7 +71,7 @@ def test_result_methods_write_the_same_files(result, tmp_path):
     result.to_excel(tmp_path / "r.xlsx")
     result.to_json(tmp_path / "r.json")
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
-        "mentors.csv", "pairs.csv", "summary.csv", "unmatched.csv"]
+        "decisions.csv", "mentors.csv", "pairs.csv", "summary.csv", "unmatched.csv"]
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert data["summary"]["pairs"] == len(result.pairs)
     assert data["info"]["status"] == result.info.status

@@ -10,6 +10,8 @@ import pandas as pd
 from .cohort.model import Cohort
 from .cohort.settings import Settings
 from .cohort.validate import load_cohort
+from .files import progress as _progress
+from .review.decisions import apply_upfront, read_decisions, replay
 from .review.result import MatchResult
 from .review.solve import check_pins, check_weights, make_problem, solve
 from .scoring.scores import RESOLUTION, Candidates
@@ -25,7 +27,7 @@ def solve_cohort(cohort: Cohort, settings: Settings, *, seconds: dict | None = N
 
 
 def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None, pins=None,
-          extra_criteria=None) -> MatchResult:
+          extra_criteria=None, decisions=None, progress=None) -> MatchResult:
     """Pair mentees with mentors optimally under the program's rules.
 
     The objective is lexicographic: first the most mentees matched (weighted by
@@ -44,6 +46,13 @@ def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None,
     extra_criteria : dict, optional
         ``name -> function(mentees, mentors)`` or ``name -> DataFrame(mentee_id, mentor_id, score)``;
         weighted by ``settings.weights[name]`` (default 1).
+    decisions : DataFrame or path, optional
+        A committee's decision log (:attr:`MatchResult.decisions`: ``kind, mentee_id,
+        mentor_id, reason, decided_by, decided_at``). Rows without ``decided_at`` are
+        added to the pins and bans before solving; time-stamped rows are replayed in
+        order, as the committee made them, so the committee's result comes back.
+    progress : bool, optional
+        Show progress bars for long steps (default: only on a terminal or in a notebook).
 
     Returns
     -------
@@ -63,12 +72,24 @@ def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None,
     >>> result = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
     >>> result.summary["pairs"] + result.summary["unmatched"] == result.summary["mentees"]
     True
+    >>> revised = result.with_pins([("E001", "M018")], reason="asked twice", decided_by="chair")
+    >>> again = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"],
+    ...                        decisions=revised.decisions)
+    >>> again.mentor_of == revised.mentor_of
+    True
     """
     settings = Settings.coerce(settings)
     started = time.perf_counter()
-    cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
-    return solve_cohort(cohort, settings, seconds={"validate": time.perf_counter() - started})
+    with _progress.scope(progress):
+        cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
+                             extra_criteria=extra_criteria)
+        log = read_decisions(decisions) if decisions is not None else None
+        if log is not None:
+            cohort = apply_upfront(cohort, log)
+        result = solve_cohort(cohort, settings, seconds={"validate": time.perf_counter() - started})
+        if log is not None:
+            result = MatchResult.from_outcome(replay(result, log))
+    return result
 
 
 def candidate_frame(cohort: Cohort, cands: Candidates) -> pd.DataFrame:

@@ -45,7 +45,7 @@ import pandas as pd
 from ..errors import MatchingError
 
 __all__ = ["DANGEROUS", "neutralise", "restore", "result_tables", "write_csv", "write_excel", "write_json",
-           "write", "read_back", "atomic_write", "FORMATS"]
+           "write", "read_back", "atomic_write", "input_column", "FORMATS"]
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,7 +54,7 @@ _ESCAPED = DANGEROUS + ("'",)
 PROTECTED = frozenset({"gender", "race", "sex", "ethnicity"})
 #: Tables taken from a result, in order, when present (a re-match result has them all).
 TABLES = ("pairs", "changes", "withdrawn", "waitlisted", "unmatched", "mentees", "mentors",
-          "available_mentors", "history")
+          "available_mentors", "history", "decisions")
 FORMATS = ("csv", "xlsx", "json")
 
 
@@ -79,18 +79,34 @@ def _is_protected(name) -> bool:
     return key in PROTECTED
 
 
+def _loose(name) -> str:
+    """A header as compared by ``include=``: case, spaces, dashes and dots ignored."""
+    return "".join(ch for ch in str(name).strip().lower() if ch.isalnum())
+
+
+def input_column(people, name: str):
+    """The input column ``name`` of one side, matched loosely (``"Job Title"`` finds
+    ``job_title``); None if that side has no such column."""
+    if name in people.extra:
+        return people.extra[name]
+    found = [k for k in people.extra if _loose(k) == _loose(name)]
+    return people.extra[found[0]] if found else None
+
+
 def _input_columns(frame: pd.DataFrame, cohort, name: str) -> pd.DataFrame:
-    """Add ``mentee_<name>`` / ``mentor_<name>`` from the input's extra columns."""
+    """Add ``mentee_<name>`` / ``mentor_<name>`` from the input's extra columns (``name``
+    as the file spells the header, or its normalised form)."""
     frame = frame.copy()
     for role, people in (("mentee", cohort.mentees), ("mentor", cohort.mentors)):
         key = f"{role}_id"
         if key not in frame.columns:
             continue
-        if name not in people.extra:
+        column = input_column(people, name)
+        if column is None:
             raise MatchingError(
                 f"cannot include '{name}': the {role}s table has no such column (gender and race are kept only "
                 f"as anonymous codes and cannot be exported); columns available: {sorted(people.extra)}")
-        values = dict(zip(people.ids.astype(str), people.extra[name]))
+        values = dict(zip(people.ids.astype(str), column))
         frame[f"{role}_{name}"] = pd.Series([values.get(str(v)) for v in frame[key]], index=frame.index,
                                             dtype=object)
     return frame
@@ -101,11 +117,15 @@ def _flatten(prefix: str, value, out: list) -> None:
         for k, v in value.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
     else:
-        out.append((prefix, "" if value is None else (json.dumps(value) if isinstance(value, list) else str(value))))
+        keep = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        out.append((prefix, "" if value is None else value if keep else
+                    json.dumps(value) if isinstance(value, list) else str(value)))
 
 
 def summary_table(result) -> pd.DataFrame:
-    """``key, value`` rows: the summary, then how it was solved (for the record)."""
+    """``key, value`` rows: the summary, then how it was solved (for the record).
+
+    Numbers stay numbers (an xlsx sheet stores them as numbers); the rest is text."""
     rows: list = []
     _flatten("", dict(getattr(result, "summary", {}) or {}), rows)
     info = getattr(result, "info", None)
@@ -132,7 +152,7 @@ def result_tables(result, *, include: Iterable[str] = ()) -> dict[str, pd.DataFr
     >>> data = matching.load_example()
     >>> r = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
     >>> list(result_tables(r))
-    ['pairs', 'unmatched', 'mentors', 'summary']
+    ['pairs', 'unmatched', 'mentors', 'decisions', 'summary']
     >>> "mentor_name" in result_tables(r, include=["name"])["pairs"]
     True
     """

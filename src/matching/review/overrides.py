@@ -13,6 +13,7 @@ extra pair pinned and reports what the cohort gains or loses.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -242,6 +243,8 @@ def _twice(cohort: Cohort, pins, n_old: int, rows, file: str) -> list[dict]:
 def overrides_table(result: Outcome) -> pd.DataFrame:
     """Every pin and exclusion in force, with reason and who decided."""
     records = result.info.extra.get("overrides")
+    if records is not None:
+        records = [{k: r.get(k) for k in OVERRIDE_COLUMNS} for r in records]
     if records is None:
         c = result.cohort
         records = [{"kind": kind, "mentee_id": str(c.mentees.ids[a]), "mentor_id": str(c.mentors.ids[b]),
@@ -251,8 +254,11 @@ def overrides_table(result: Outcome) -> pd.DataFrame:
     return pd.DataFrame(list(records), columns=list(OVERRIDE_COLUMNS), dtype=object)
 
 
-def add_overrides(result: Outcome, data, *, kind: str, reason=None, decided_by=None) -> Outcome:
-    """Add pins (``kind="pin"``) or exclusions (``kind="exclusion"``) and re-solve."""
+def add_overrides(result: Outcome, data, *, kind: str, reason=None, decided_by=None,
+                  decided_at: str | None = None) -> Outcome:
+    """Add pins (``kind="pin"``) or exclusions (``kind="exclusion"``) and re-solve.
+
+    Each is logged with ``decided_at`` (default: now, UTC)."""
     frame = _as_frame(data, kind)
     frame["reason"] = [r if r is not None else _text(reason) for r in frame["reason"]]
     frame["decided_by"] = [d if d is not None else _text(decided_by) for d in frame["decided_by"]]
@@ -261,8 +267,10 @@ def add_overrides(result: Outcome, data, *, kind: str, reason=None, decided_by=N
     cohort = changed_cohort(result.cohort, **{_KINDS[kind]: (i, j, values)})
     cands = result.candidates if kind == "pin" else _without_excluded(result.candidates, cohort.exclusions)
     _, new = resolve_cost(result, cohort, cands=cands)
-    log = overrides_table(result).to_dict("records")
-    log += [dict(kind=kind, **row) for row in frame.to_dict("records")]
+    log = result.info.extra.get("overrides")
+    log = list(log) if log is not None else overrides_table(result).to_dict("records")
+    stamp = decided_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    log += [dict(kind=kind, **row, decided_at=stamp) for row in frame.to_dict("records")]
     info = dataclasses.replace(new.info, extra={**new.info.extra, "overrides": log,
                                                 "previous_input_hash": result.info.input_hash})
     return dataclasses.replace(new, info=info)

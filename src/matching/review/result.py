@@ -10,6 +10,7 @@ import pandas as pd
 from ..report.views import ResultViews
 from .explain import explain, explain_many
 from .outcome import PRIORITY_RESOLUTION, Outcome, SolveInfo
+from .decisions import decisions_table
 from .overrides import add_overrides, diff, overrides_table
 from .unmatched import explain_unmatched
 
@@ -122,6 +123,13 @@ class MatchResult(Outcome, ResultViews):
         """What changed from ``other`` to this result: ``mentee_id, old_mentor_id,
         new_mentor_id, change`` (new / removed / moved) and ``score_delta``."""
         return diff(self, other)
+
+    @property
+    def decisions(self) -> pd.DataFrame:
+        """The committee's decision log: every pin and ban in force with ``kind, mentee_id,
+        mentor_id, reason, decided_by, decided_at`` (see :mod:`matching.review.decisions`);
+        ``match(..., decisions=result.decisions)`` gives this result again."""
+        return decisions_table(self)
 
     @property
     def overrides(self) -> pd.DataFrame:
