@@ -36,20 +36,24 @@ def _frame(title: str, height: int, body: list[str]) -> str:
 
 
 def bar_chart(labels, values, *, title: str, fmt=lambda v: f"{v:g}", scale: float | None = None) -> str:
-    """Horizontal bars, one per label; ``None`` values are drawn as "suppressed"."""
+    """Horizontal bars, one per label; ``None`` values are drawn as "suppressed".
+
+    The label column is as wide as the longest label (about 7 px a character), so no
+    label is clipped."""
     values = list(values)
     top = scale or max([v for v in values if v is not None] + [1e-12])
-    width = _W - _LEFT - 60
+    left = max(_LEFT, 12 + 7 * max([len(str(x)) for x in labels] + [0]))
+    width = _W - left - 60
     body = []
     for k, (label, v) in enumerate(zip(labels, values)):
         y = _TOP + k * (_BAR + _GAP)
-        body.append(f'<text x="{_LEFT - 6}" y="{y + 15}" text-anchor="end">{escape(str(label))}</text>')
+        body.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(str(label))}</text>')
         if v is None:
-            body.append(f'<text x="{_LEFT}" y="{y + 15}" fill="#777" font-style="italic">suppressed</text>')
+            body.append(f'<text x="{left}" y="{y + 15}" fill="#777" font-style="italic">suppressed</text>')
             continue
         w = max(width * float(v) / top, 0.0)
-        body.append(f'<rect x="{_LEFT}" y="{y}" width="{w:.1f}" height="{_BAR}" fill="{_COLOUR}"/>'
-                    f'<text x="{_LEFT + w + 4:.1f}" y="{y + 15}">{escape(fmt(v))}</text>')
+        body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{_BAR}" fill="{_COLOUR}"/>'
+                    f'<text x="{left + w + 4:.1f}" y="{y + 15}">{escape(fmt(v))}</text>')
     return _frame(title, _TOP + len(values) * (_BAR + _GAP) + 4, body)
 
 
@@ -70,7 +74,8 @@ def histogram(values, *, title: str, bins: int = 10) -> str:
                     f'fill="{_COLOUR}"><title>{edges[k]:.2f} to {edges[k + 1]:.2f}: {c}</title></rect>'
                     f'<text x="{x + col / 2:.1f}" y="{base - h - 3:.1f}" text-anchor="middle">{c}</text>')
     for k in (0, bins // 2, bins):
-        body.append(f'<text x="{10 + k * col:.1f}" y="{base + 15}" text-anchor="middle">{edges[k]:.2f}</text>')
+        anchor = "start" if k == 0 else "end" if k == bins else "middle"  # the edges stay inside the frame
+        body.append(f'<text x="{10 + k * col:.1f}" y="{base + 15}" text-anchor="{anchor}">{edges[k]:.2f}</text>')
     return _frame(title, base + 22, body)
 
 

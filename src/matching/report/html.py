@@ -24,25 +24,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts
+from . import charts, sections
 from ..errors import MatchingError
+from ..files import progress as _progress
 from ..files.export import atomic_write
 from .privacy import diversity_table
+from .style import CSS, NOTEBOOK_CSS
 
 __all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
-h1{font-size:1.6em}h2{border-bottom:2px solid #3b6ea5;padding-bottom:.2em;margin-top:1.6em}
-table.m{border-collapse:collapse;font-size:.9em;margin:.5em 0}
-table.m th,table.m td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-table.m th{background:#eef3f8}.charts{display:flex;flex-wrap:wrap;gap:1.5em}
-pre.why{white-space:pre-wrap;margin:.3em 0;font-family:inherit}.muted{color:#666;font-size:.9em}
-details summary{cursor:pointer;color:#3b6ea5}
-"""
-
 _LABELS = {"cross_kbu_share": "cross-KBU share", "cross_gender_share": "cross-gender share",
-           "cross_race_share": "cross-race share", "top3_share": "top-3 choice share"}
+           "cross_race_share": "cross-race share", "top3_share": "top-3 choice share",
+           "unranked_mentor": "a mentor they did not rank", "no_preferences": "ranked no mentors",
+           "matched_priority": "matched priority", "no_eligible_mentor": "no mentor fits the rules",
+           "capacity_exhausted": "every fitting mentor full", "ineligible": "not eligible"}
 
 
 def _text(value) -> str:
@@ -55,7 +50,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def _table(frame: pd.DataFrame, *, max_rows: int | None = None, raw: dict | None = None) -> str:
+def _table(frame: pd.DataFrame, *, max_rows: int | None = None, raw: dict | None = None, cls: str = "m auto") -> str:
     """An escaped HTML table; ``raw`` maps a column to pre-rendered (already safe) cells."""
     raw = raw or {}
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -68,44 +63,68 @@ def _table(frame: pd.DataFrame, *, max_rows: int | None = None, raw: dict | None
     more = ""
     if max_rows is not None and len(frame) > max_rows:
         more = f'<p class="muted">First {max_rows} of {len(frame)} rows.</p>'
-    return f'<table class="m"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
+
+
+def _label(path: list[str]) -> str:
+    if len(path) == 3 and path[:2] == ["preferences", "ranks"] and path[2].isdigit():
+        return f"{charts.ordinal(int(path[2]))} choice"
+    return " / ".join(_LABELS.get(p, p.replace("_", " ")) for p in path)
 
 
 def summary_rows(result) -> pd.DataFrame:
-    """The summary as ``item, value`` rows, diversity shares with small cells suppressed."""
+    """The summary as ``item, value`` rows in words (``1st choice``, not ``preferences / ranks / 1``);
+    shares with their denominators, diversity shares with small cells suppressed."""
     summary = dict(getattr(result, "summary", {}) or {})
     settings = getattr(result, "settings", None)
     pairs = getattr(result, "pairs", None)
     if pairs is not None:
+        n = len(pairs)
         shares = charts.cross_shares(pairs, int(getattr(settings, "min_group_size", 5)))
         for key, label in (("cross_kbu_share", "cross-KBU"), ("cross_gender_share", "cross-gender"),
                            ("cross_race_share", "cross-race")):
             if key in summary:
-                summary[key] = "suppressed (small group)" if shares[label] is None else shares[label]
+                v = shares[label]
+                summary[key] = "suppressed (small group)" if v is None else sections.share_text(round(v * n), n)
     rows = []
 
-    def walk(prefix, value):
+    def walk(path, value):
         if isinstance(value, dict):
             for k, v in value.items():
-                walk(f"{prefix} / {k}" if prefix else str(k), v)
+                walk(path + [str(k)], v)
         else:
-            rows.append((prefix, _text(value)))
+            rows.append((_label(path), _text(value)))
 
     for key, value in summary.items():
-        walk(_LABELS.get(key, key.replace("_", " ")), value)
+        walk([key], value)
     return pd.DataFrame(rows, columns=["item", "value"], dtype=object)
 
 
-def result_html(result, *, max_rows: int = 200) -> str:
-    """The notebook view: the summary on top, then the pairs and the unmatched mentees."""
-    parts = [f"<div><strong>{escape(repr(result))}</strong>", _table(summary_rows(result))]
-    for name in ("pairs", "unmatched", "withdrawn", "changes"):
-        frame = getattr(result, name, None)
+def _compact_pairs(result, columns) -> pd.DataFrame:
+    """The pairs' key columns for the notebook, with names and titles when shown."""
+    pairs = result.pairs
+    keep = [c for c in ("mentee_id", "mentor_id", "status", "score", "preference_rank", "mentee_area",
+                        "mentor_area", "is_cross_kbu", "pinned") if c in pairs]
+    frame = pairs[keep].copy()
+    if columns:
+        for role in ("mentee", "mentor"):
+            frame[f"{role}_id"] = sections.people_text(result, role, pairs[f"{role}_id"], columns)
+    return frame
+
+
+def result_html(result, *, max_rows: int = 200, display=None) -> str:
+    """The notebook view: the summary in words and as a table, then pairs, unmatched and decisions."""
+    columns = sections.display_columns(result, display)
+    words = "".join(f"<li>{w}</li>" for w in sections.summary_words(result))
+    parts = [f"<div class=\"mnbw\"><style>{NOTEBOOK_CSS}</style><strong>{escape(repr(result))}</strong>",
+             f"<ul>{words}</ul>", _table(summary_rows(result), cls="mnb")]
+    tables = {"pairs": _compact_pairs(result, columns) if len(result.pairs) else None}
+    for name in ("unmatched", "withdrawn", "changes", "decisions"):
+        tables[name] = getattr(result, name, None)
+    for name, frame in tables.items():
         if isinstance(frame, pd.DataFrame) and len(frame):
-            parts.append(f"<h4>{escape(name)}</h4>" + _table(frame, max_rows=max_rows))
+            parts.append(f"<h4>{escape(name)}</h4>" + _table(frame, max_rows=max_rows, cls="mnb"))
     return "".join(parts) + "</div>"
-
-
 def _fallback_explanation(result, row) -> str:
     """Each criterion's part from the pairs table (used when ``result.explain`` is absent)."""
     lines = [f"mentor {row['mentor_id']} for mentee {row['mentee_id']}: score {row['score']:.3f}"]
@@ -145,78 +164,123 @@ def explanation_text(result, mentee_id) -> str:
     return f"{mentee_id} is unmatched: {row['reason'].iloc[0]}"
 
 
-def _why_cells(result, explanations) -> list[str]:
-    known = explanations if isinstance(explanations, dict) else {}
-    texts = [known[mid] if mid in known else explanation_text(result, mid) for mid in result.pairs["mentee_id"]]
-    return [f'<details><summary>why</summary><pre class="why">{escape(t)}</pre></details>' for t in texts]
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
 
 
-def _unmatched_section(result) -> str:
-    frame = result.unmatched
-    if not len(frame):
-        return "<p>Every eligible mentee has a mentor.</p>"
-    raw = None
-    if hasattr(result, "explain_unmatched"):
-        raw = {"what would change it": [f'<pre class="why">{escape(str(result.explain_unmatched(m)))}</pre>'
-                                        for m in frame["mentee_id"]]}
-    return _table(frame, raw=raw)
+def _fallback_line(row) -> str:
+    rank = row.get("preference_rank")
+    choice = "not among the mentee's choices" if rank is None or pd.isna(rank) else \
+        f"mentee's {charts.ordinal(int(rank))} choice"
+    area = f"{row.get('mentee_area')} -> {row.get('mentor_area')}" if "mentee_area" in row else ""
+    return "; ".join(x for x in (choice, area, "cross-KBU" if row.get("is_cross_kbu") else "") if x)
+
+
+def _explanations(result, explanations, progress) -> tuple[dict, dict]:
+    """One line and the full text of each pair's explanation, and a line per unmatched mentee."""
+    rows = {str(r["mentee_id"]): r for r in result.pairs.to_dict("records")}
+    lines = {k: _fallback_line(r) for k, r in rows.items()}
+    fulls: dict = {}
+    if isinstance(explanations, dict):
+        fulls = {str(k): str(v) for k, v in explanations.items() if str(k) in rows}
+    elif explanations and hasattr(result, "explain_many") and rows:
+        found = result.explain_many(list(rows), progress=progress)
+        lines.update({k: e.line for k, e in found.items()})
+        fulls = {k: str(e) for k, e in found.items()}
+    elif explanations and hasattr(result, "explain"):
+        with _progress.bar(len(rows), "explaining pairs", flag=progress, unit="pair") as bar:
+            for k in rows:
+                e = result.explain(k)
+                lines[k], fulls[k] = getattr(e, "line", _first_line(str(e))), str(e)
+                bar.update(1)
+    for k in result.unmatched["mentee_id"].astype(str):
+        if explanations and hasattr(result, "explain_unmatched"):
+            lines[k] = getattr(result.explain_unmatched(k), "line", "")
+    return lines, fulls
 
 
 def _statistics(result) -> str:
     ranks = charts.rank_counts(result.summary)
-    total = max(sum(ranks.values()), 1)
+    total = sum(ranks.values())
     prefs = pd.DataFrame({"obtained": list(ranks), "mentees": list(ranks.values()),
-                          "share": [f"{100 * v / total:.0f} %" for v in ranks.values()]})
+                          "share": [sections.share_text(v, total) for v in ranks.values()]})
     k = int(result.settings.min_group_size)
+    n = len(result.pairs)
     shares = charts.cross_shares(result.pairs, k)
     div = pd.DataFrame({"pairs that are": list(shares),
-                        "share": ["suppressed" if v is None else f"{100 * v:.0f} %" for v in shares.values()]})
+                        "share": ["suppressed" if v is None else sections.share_text(round(v * n), n)
+                                  for v in shares.values()]})
     groups = diversity_table(result, min_group_size=k)
     return ("<h3>Preferences</h3>" + _table(prefs) + '<section id="diversity"><h3>Diversity</h3>' + _table(div)
-            + f'<p class="muted">Shares of the {len(result.pairs)} pairs; a share is suppressed when fewer than '
+            + f'<p class="muted">Shares of the {n} pairs; a share is suppressed when fewer than '
               f"{k} pairs are on either side of it.</p><h4>By group of mentees</h4>" + _table(groups)
             + f'<p class="muted">Groups of fewer than {k} mentees are suppressed, with complementary '
               "suppression so that totals cannot reveal them; this section is the only place group labels "
               "appear, and no person's gender or race is shown anywhere.</p></section>")
 
 
-def report_html(result, *, title: str = "Mentoring match report", explanations=True) -> str:
+def report_html(result, *, title: str = "Mentoring match report", explanations=True, display=None,
+                previous=None, progress=None) -> str:
     """The whole report as one HTML string (see :func:`write_report`)."""
     info = result.info
-    svg = charts.result_charts(result)
-    pairs = result.pairs
-    sections = [
+    columns = sections.display_columns(result, display)
+    lines, fulls = _explanations(result, explanations, progress)
+    pairs, unmatched = result.pairs, result.unmatched
+    words = "".join(f"<li>{w}</li>" for w in sections.summary_words(result))
+    out = [
         f"<h1>{escape(title)}</h1><p class=\"muted\">{escape(info.status)} by {escape(info.solver)}; created "
         f"{escape(info.created)}; library {escape(info.library_version)}; input {escape(info.input_hash[:12])}</p>",
-        "<h2>Summary</h2>" + _table(summary_rows(result)),
-        "<h2>Charts</h2><div class=\"charts\">" + "".join(svg.values()) + "</div>",
-        "<h2>Statistics</h2>" + _statistics(result),
-        f"<h2>Pairs ({len(pairs)})</h2>" + _table(pairs, raw={"explanation": _why_cells(result, explanations)}
-                                                  if explanations and len(pairs) else None),
-        f"<h2>Unmatched mentees ({len(result.unmatched)})</h2>" + _unmatched_section(result),
-        "<h2>Mentors</h2>" + _table(result.mentors),
+        f'<h2>Summary</h2><ul class="facts lead">{words}</ul>',
     ]
-    for name in ("withdrawn", "changes"):
+    if previous is not None:
+        out.append("<h2>What changed</h2>" + sections.changes_table(result, previous, columns))
+    out += [
+        f"<h2>Pairs ({len(pairs)})</h2>" + (sections.pairs_table(result, columns, lines, fulls) if len(pairs)
+                                             else "<p>No pairs.</p>"),
+        f"<h2>Unmatched mentees ({len(unmatched)})</h2>" + sections.unmatched_table(result, columns, lines),
+        "<h2>Decisions</h2>" + sections.decisions_table(result, columns),
+    ]
+    for name in ("changes", "withdrawn"):
         frame = getattr(result, name, None)
         if isinstance(frame, pd.DataFrame):
-            sections.append(f"<h2>{escape(name.capitalize())} ({len(frame)})</h2>" + _table(frame))
+            out.append(f"<h2>{escape(name.capitalize())} ({len(frame)})</h2>" + _table(frame, cls="m"))
+    out += ["<h2>Charts</h2><div class=\"charts\">" + "".join(charts.result_charts(result).values()) + "</div>",
+            "<h2>Statistics</h2>" + _statistics(result),
+            "<h2>Summary table</h2>" + _table(summary_rows(result)),
+            "<h2>Mentors</h2>" + sections.mentors_table(result, columns)]
     settings = json.dumps(info.settings, indent=1, sort_keys=True, default=str)
-    sections.append(f"<h2>How it was solved</h2><pre>{escape(settings)}</pre>")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>")
+    out.append(f"<h2>How it was solved</h2><details><summary>settings</summary><pre>{escape(settings)}</pre>"
+               "</details>")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>{''.join(out)}</body></html>")
 
 
-def write_report(result, path, *, title: str = "Mentoring match report", explanations=True) -> Path:
+def write_report(result, path, *, title: str = "Mentoring match report", explanations=True, display=None,
+                 previous=None, progress=None) -> Path:
     """Write the report to ``path`` atomically; returns the path.
+
+    Built for a 1280 px screen and for print (A4 or Letter): a summary in words, the
+    pairs with a one- or two-line "why" each (the full explanation folds out), the
+    unmatched with reasons, the committee's decisions, and what changed.
 
     Parameters
     ----------
-    result : MatchResult
+    result : MatchResult or re-match result
     path : str or os.PathLike
     title : str, optional
     explanations : bool or dict, default True
-        Add each pair's explanation (folded, opens on click without JavaScript); a
-        ``{mentee_id: text}`` dict supplies texts already computed.
+        Explain each pair (priced alternatives, in one batch); a ``{mentee_id: text}``
+        dict supplies texts already computed; False shows only the choice and areas.
+    display : str or sequence of str, optional
+        Input columns shown with each person's id, headers as the files spell them
+        (matched loosely, e.g. ``("name", "title")``). Default: name and title columns
+        when the input has them; ``()`` shows ids only.
+    previous : result, optional
+        An earlier result: the report then lists what changed since.
+    progress : bool, optional
+        Progress bars (default: only on a terminal or in a notebook).
     """
-    text = report_html(result, title=title, explanations=explanations)
+    text = report_html(result, title=title, explanations=explanations, display=display, previous=previous,
+                       progress=progress)
     return atomic_write({Path(path): lambda temp: temp.write_text(text, encoding="utf-8")})[0]

@@ -35,6 +35,10 @@ class ResultViews:
         """Write the summary, the solve record and the tables as JSON (see :mod:`matching.export`)."""
         return write_json(self, path, include=include)
 
-    def report(self, path, *, title: str = "Mentoring match report", explanations: bool = True):
-        """Write a self-contained HTML report (see :func:`matching.report.html.write_report`)."""
-        return write_report(self, path, title=title, explanations=explanations)
+    def report(self, path, *, title: str = "Mentoring match report", explanations: bool = True, display=None,
+               previous=None, progress=None):
+        """Write a self-contained HTML report for screen and print (see
+        :func:`matching.report.html.write_report`: ``display=("name", "title")`` shows
+        those input columns with ids; ``previous=`` an earlier result adds what changed)."""
+        return write_report(self, path, title=title, explanations=explanations, display=display,
+                            previous=previous, progress=progress)
