@@ -112,7 +112,7 @@ def test_explain_unknown_mentee_exits_1(capsys):
 def test_report_command(tmp_path, capsys):
     assert main(["report", *people("--out", str(tmp_path / "r.html"), "--no-explanations")]) == 0
     text = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "<svg" in text and "<details>" not in text
+    assert "<svg" in text and "<details class=\"more\">" not in text
 
 
 def test_bad_settings_and_missing_files_exit_1(tmp_path, capsys):

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..files import progress
 from ..files.export import FORMATS, write
 from ..files.tables import EXCEL_SUFFIXES, read_table
 from ..report.html import write_report
 
-__all__ = ["add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
+__all__ = ["add_inputs", "add_outputs", "add_view", "add_progress", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
 
 OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 
 #: Arguments naming input tables, read with --encoding / --sheet when given.
 TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
-              "left", "waitlist")
+              "left", "waitlist", "decisions")
 
 
 def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
@@ -32,6 +33,28 @@ def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
     parser.add_argument("--encoding", metavar="NAME",
                         help="text encoding of the CSV inputs (default UTF-8, with or without BOM; e.g. cp1252)")
     parser.add_argument("--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first sheet)")
+    parser.add_argument("--decisions", metavar="FILE",
+                        help="a committee's decision log to re-apply (decisions.csv of an earlier run: kind, "
+                             "mentee_id, mentor_id, reason, decided_by, decided_at)")
+    add_view(parser)
+
+
+def add_view(parser: argparse.ArgumentParser) -> None:
+    """How people are shown and whether progress bars appear."""
+    parser.add_argument("--display", metavar="COLS", type=_columns, default=None,
+                        help="input columns shown with each id in the report, e.g. name,title (headers as in "
+                             "your files; default: name and title when present; '' for ids only)")
+    add_progress(parser)
+
+
+def add_progress(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: progress bars show on a terminal for steps longer than a second."""
+    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                        help="no progress bars (shown by default on a terminal for long steps)")
+
+
+def _columns(text: str) -> tuple:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
@@ -39,6 +62,9 @@ def add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--out", metavar="DIR", default=default, help=f"output folder (default: {default})")
     parser.add_argument("--format", choices=FORMATS, default="csv", help="export format (default: csv)")
     parser.add_argument("--report", action="store_true", help="also write report.html into the output folder")
+    parser.add_argument("--include", metavar="COLS", type=_columns, default=(),
+                        help="input columns added next to the ids in the exported tables, e.g. name,title "
+                             "(headers as your files spell them)")
 
 
 def read_inputs(args) -> None:
@@ -56,16 +82,20 @@ def read_inputs(args) -> None:
 
 def match_args(args) -> dict:
     """The keyword arguments of :func:`matching.match` given on the command line."""
-    return dict(settings=args.settings, relatedness=args.relatedness, exclusions=args.exclusions, pins=args.pins)
+    return dict(settings=args.settings, relatedness=args.relatedness, exclusions=args.exclusions, pins=args.pins,
+                decisions=getattr(args, "decisions", None), progress=getattr(args, "progress", None))
 
 
 def export(result, args) -> list[Path]:
     """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``."""
     out = Path(args.out)
     dest = out if args.format == "csv" else out / OUT_NAMES[args.format]
-    paths = write(result, dest, format=args.format)
-    if args.report:
-        paths.append(write_report(result, out / "report.html"))
+    with progress.bar(1 + bool(args.report), "writing", flag=getattr(args, "progress", None)) as bar:
+        paths = write(result, dest, format=args.format, include=getattr(args, "include", ()))
+        bar.update(1)
+        if args.report:
+            paths.append(write_report(result, out / "report.html", display=getattr(args, "display", None),
+                                      progress=getattr(args, "progress", None)))
     return paths
 
 

@@ -8,7 +8,8 @@ from ..api import match
 from ..checkpoint.rematch import rematch
 from ..examples import example_paths
 from ..files.export import atomic_write, result_tables, write_csv, write_excel, write_json
-from ..report.html import explanation_text, write_report
+from ..report.html import write_report
+from .common import add_progress
 
 NAME = "demo"
 
@@ -20,10 +21,11 @@ def add_parser(sub) -> None:
                        description="Match the bundled example cohort, explain, pin and ban, re-solve, report "
                                    "and export; write everything into the output folder.")
     p.add_argument("--out", metavar="DIR", default="matching-demo", help="output folder (default: matching-demo)")
+    add_progress(p)
 
 
 def run(args, out) -> None:
-    run_demo(args.out, out)
+    run_demo(args.out, out, progress=args.progress)
 
 
 def _pin_and_ban(result):
@@ -40,7 +42,7 @@ def _pin_and_ban(result):
     return None
 
 
-def run_demo(out_dir, out=None) -> list[Path]:
+def run_demo(out_dir, out=None, *, progress=None) -> list[Path]:
     """The whole committee flow on the bundled cohort; returns the files written.
 
     1. match: ``match/*.csv``, ``match.xlsx``, ``match.json``, ``report.html``, ``explanations.txt``;
@@ -53,22 +55,23 @@ def run_demo(out_dir, out=None) -> list[Path]:
     paths = example_paths()
     result = match(paths["mentees"], paths["mentors"], relatedness=paths["relatedness"])
     out.write(f"matched the example cohort: {result!r}\n")
-    ids = list(result.pairs["mentee_id"]) + list(result.unmatched["mentee_id"])
-    why = {mid: explanation_text(result, mid) for mid in ids}
-    out.write(f"\nwhy {ids[0]}:\n{why[ids[0]]}\n")
+    why = {**result.explain_many(progress=progress),
+           **{mid: result.explain_unmatched(mid) for mid in result.unmatched["mentee_id"]}}
+    first = next(iter(why))
+    out.write(f"\nwhy {first}:\n{why[first]}\n")
     written = write_csv(result, out_dir / "match") + [
         write_excel(result, out_dir / "match.xlsx"), write_json(result, out_dir / "match.json"),
-        write_report(result, out_dir / "report.html", explanations=why)]
-    text = "\n\n".join(why.values()) + "\n"
+        write_report(result, out_dir / "report.html", explanations=why, progress=progress)]
+    text = "\n\n".join(str(w) for w in why.values()) + "\n"
     written += atomic_write({out_dir / "explanations.txt": lambda temp: temp.write_text(text, encoding="utf-8")})
-    revised, more = _override_step(result, out_dir, out)
+    revised, more = _override_step(result, out_dir, out, progress)
     written += more + _checkpoint_step(revised, paths, out_dir, out)
     for path in written:
         out.write(f"wrote {path}\n")
     return written
 
 
-def _override_step(result, out_dir: Path, out):
+def _override_step(result, out_dir: Path, out, progress=None):
     """Pin a mentee's unmet first choice, ban another pair, re-solve and write the diff."""
     choice = _pin_and_ban(result)
     if choice is None:
@@ -80,7 +83,8 @@ def _override_step(result, out_dir: Path, out):
     out.write(f"\npinned {pin}, banned {ban}: {revised!r}\n{changes.to_string(index=False)}\n")
     tables = {**result_tables(revised), "changes": changes}
     written = write_csv(tables, out_dir / "revised") + [write_excel(tables, out_dir / "revised.xlsx"),
-                                                        write_report(revised, out_dir / "revised" / "report.html")]
+                                                        write_report(revised, out_dir / "revised" / "report.html",
+                                                                     previous=result, progress=progress)]
     return revised, written
 
 

@@ -20,4 +20,5 @@ def add_parser(sub) -> None:
 
 def run(args, out) -> None:
     result = match(args.mentees, args.mentors, **match_args(args))
-    done(result, [write_report(result, args.out, explanations=not args.no_explanations)], out)
+    done(result, [write_report(result, args.out, explanations=not args.no_explanations, display=args.display,
+                               progress=args.progress)], out)

@@ -181,8 +181,10 @@ def _explanations(result, explanations, progress) -> tuple[dict, dict]:
     rows = {str(r["mentee_id"]): r for r in result.pairs.to_dict("records")}
     lines = {k: _fallback_line(r) for k, r in rows.items()}
     fulls: dict = {}
-    if isinstance(explanations, dict):
+    given = explanations if isinstance(explanations, dict) else {}
+    if isinstance(explanations, dict):  # texts or explanation objects (with .line) computed already
         fulls = {str(k): str(v) for k, v in explanations.items() if str(k) in rows}
+        lines.update({str(k): v.line for k, v in explanations.items() if str(k) in rows and hasattr(v, "line")})
     elif explanations and hasattr(result, "explain_many") and rows:
         found = result.explain_many(list(rows), progress=progress)
         lines.update({k: e.line for k, e in found.items()})
@@ -194,7 +196,9 @@ def _explanations(result, explanations, progress) -> tuple[dict, dict]:
                 lines[k], fulls[k] = getattr(e, "line", _first_line(str(e))), str(e)
                 bar.update(1)
     for k in result.unmatched["mentee_id"].astype(str):
-        if explanations and hasattr(result, "explain_unmatched"):
+        if hasattr(given.get(k), "line"):
+            lines[k] = given[k].line
+        elif explanations and hasattr(result, "explain_unmatched"):
             lines[k] = getattr(result.explain_unmatched(k), "line", "")
     return lines, fulls
 

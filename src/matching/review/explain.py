@@ -278,6 +278,8 @@ def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) 
     """Explanations of many matched mentees (default: every pair), priced in one batch.
 
     ``progress``: True / False / None (automatic: on a terminal or in a notebook).
+    On a large cohort's sparse candidates the pricing has a time budget (three times the
+    match, at least 10 s); alternatives left unpriced say so (ask with :func:`why_not`).
     Returns ``{mentee_id: Explanation}`` in the order of ``mentee_ids``.
     """
     ids = list(result.pairs["mentee_id"]) if mentee_ids is None else [str(x) for x in mentee_ids]
@@ -298,7 +300,9 @@ def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) 
     costs = {}
     if price and wanted:
         with _progress.bar(len(wanted), "pricing alternatives", flag=progress, unit="pair") as bar:
-            found = price_pairs(result, [a for a, _ in wanted], [b for _, b in wanted], progress=bar.update)
+            budget = None if result.candidates.complete else max(10.0, 3 * result.info.seconds.get("total", 0))
+            found = price_pairs(result, [a for a, _ in wanted], [b for _, b in wanted], progress=bar.update,
+                                budget=budget)
         costs = dict(zip(wanted, found))
     parts = _parts_many(cohort, settings, pos, mentor_of[pos])
     ctx = (result, costs, blocked)

@@ -22,6 +22,7 @@ price is then a bound (the loss is at most this; ``Cost.exact`` False) unless it
 from __future__ import annotations
 
 import dataclasses
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -145,7 +146,7 @@ def _build(result: Outcome) -> Residual | None:
         return None
     reduced = cost + pot[tail] - pot[head]
     k = 2 * n + 4
-    if (reduced < 0).any() or (len(reduced) and float(reduced.max()) * k * v >= _EXACT):
+    if (reduced < 0).any() or (len(reduced) and float(reduced.max()) * k >= _EXACT):  # paths: checked per price
         return None
     weights = (reduced * k + 2 * dissolves + adds).astype(float)
     rev = sparse.csr_matrix((weights, (head, tail)), shape=(v, v))
@@ -219,8 +220,11 @@ def _pruned(net: Residual, limit: float):
     return sparse.csr_matrix((net.rev.data[keep], (rows[keep], net.rev.indices[keep])), shape=net.rev.shape)
 
 
-def price_pairs(result: Outcome, i, j, *, progress=None) -> list[Cost]:
+def price_pairs(result: Outcome, i, j, *, progress=None, budget: float | None = None) -> list[Cost | None]:
     """The cost of forcing each pair ``(i[k], j[k])`` (positions; allowed by every rule).
+
+    ``budget`` (seconds) caps the search on large cohorts' sparse networks: pairs not
+    priced when it is spent are None (a committee-size cohort is always priced in full).
 
     Equal to :func:`~matching.review.overrides.pin_cost` on every level and in ``moved``
     (see the module docstring); ``progress(n)`` is called with the pairs done so far.
@@ -246,11 +250,11 @@ def price_pairs(result: Outcome, i, j, *, progress=None) -> list[Cost]:
     if progress is not None and len(i) > len(todo):
         progress(len(i) - len(todo))
     if todo:
-        _price(result, net, np.array(todo, np.int64), i, j, out, progress)
+        _price(result, net, np.array(todo, np.int64), i, j, out, progress, budget)
     return out
 
 
-def _price(result, net: Residual, slots, i_all, j_all, out, progress) -> None:
+def _price(result, net: Residual, slots, i_all, j_all, out, progress, budget=None) -> None:
     """Price the pairs ``slots``: Floyd-Warshall on the contracted network for committee
     sizes (:mod:`matching.review.paths`), else Dijkstra on networks pruned at growing
     limits (:func:`_pruned`: most paths back are light, so early rounds settle them)."""
@@ -274,10 +278,12 @@ def _price(result, net: Residual, slots, i_all, j_all, out, progress) -> None:
         row = np.searchsorted(targets, target)
         _finish(ctx, np.arange(len(i)), dist[row, n + j], pred, row, add_best[row], to_s)
         return
-    _price_pruned(ctx)
+    _price_pruned(ctx, budget)
 
 
-def _price_pruned(ctx) -> None:
+def _price_pruned(ctx, budget: float | None) -> None:
+    """Rounds of Dijkstra at limits x4; with a ``budget`` (seconds) the rounds stop when it
+    is spent and the pairs left are not priced (None)."""
     result, net, slots, i, j, j0, target, first, out, progress = ctx
     n, s = net.n, net.s
     to_s = _dijkstra(net.rev, np.array([s]))[0][0]
@@ -285,9 +291,10 @@ def _price_pruned(ctx) -> None:
     v = n + net.m + 2
     batch = max(1, min(512, int(3e7 // (v * 12))))
     top = float(net.rev.data.max(initial=0))
-    limit = float(np.quantile(net.rev.data, _START)) if net.rev.nnz else 0.0
+    limit = max(float(np.quantile(net.rev.data, _START)) if net.rev.nnz else 0.0, 64.0 * net.k)
     left = np.ones(len(i), bool)
-    while left.any():
+    started = time.perf_counter()
+    while left.any() and (budget is None or time.perf_counter() - started < budget):
         final = limit >= top * v
         graph = net.rev if final else _pruned(net, limit)
         targets = np.unique(target[left])
@@ -299,7 +306,7 @@ def _price_pruned(ctx) -> None:
             d = dist[row, n + j[q]]
             done = (d <= limit) | final
             q, row, d = q[done], row[done], d[done]
-            add_best = (dist[row][:, net.unmatched] + w_s[None, :]).min(axis=1, initial=np.inf)
+            add_best = (dist[row[:, None], net.unmatched[None, :]] + w_s[None, :]).min(axis=1, initial=np.inf)
             _finish(ctx, q, d, pred, row, add_best, to_s)
             left[q] = False
         limit = max(limit * _GROWTH, 1.0)
