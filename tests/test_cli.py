@@ -167,7 +167,7 @@ def test_demo_default_folder(tmp_path, monkeypatch, capsys):
     from matching.cli import demo as cli
 
     calls = []
-    monkeypatch.setattr(cli, "run_demo", lambda out_dir, out=None: calls.append(out_dir))
+    monkeypatch.setattr(cli, "run_demo", lambda out_dir, out=None, **kw: calls.append(out_dir))
     assert main(["demo"]) == 0
     assert calls == ["matching-demo"]
 
