@@ -318,16 +318,15 @@ def _explanation(ctx, i: int, j: int, plan, parts) -> Explanation:
     alternatives = tuple(Alternative(str(ids[jj]), total / RESOLUTION, rank_of.get(jj), costs.get((i, jj)))
                          for jj, total in alts)
     not_chosen = []
-    mentors = result.mentors
+    seats = result.mentors[["mentor_id", "assigned", "capacity"]].to_numpy(dtype=object)
     for rank, jj in ranked:
         if (i, jj) in blocked:
             br = blocked[(i, jj)]
             not_chosen.append(NotChosen(str(ids[jj]), rank, tuple(br), _blocked(cohort, settings, i, jj, br), None))
             continue
         cost = costs.get((i, jj))
-        row = mentors.iloc[jj]
-        full = f" ({row['mentor_id']} is full: {row['assigned']} of {row['capacity']} seats taken)" \
-            if row["assigned"] >= row["capacity"] else ""
+        mid, taken, cap = seats[jj]
+        full = f" ({mid} is full: {taken} of {cap} seats taken)" if taken >= cap else ""
         words = ("allowed by every rule; not priced" if cost is None else
                  f"forcing it would change the cohort by {cost}" if cost.possible else str(cost)) + full
         not_chosen.append(NotChosen(str(ids[jj]), rank, (), words, cost))
