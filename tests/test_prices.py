@@ -72,3 +72,21 @@ def test_capacity_price_equals_resolve(data):
             raised = cap.copy()
             raised[b] += 1
             assert _same(capacity_price(result, a, b), pin_cost(result, a, b, capacity=raised))
+
+
+def test_why_not_prices_any_mentor_or_names_the_rule(base):
+    from matching.review.overrides import pin_cost
+
+    cohort = base.cohort
+    i = int(cohort.mentee_index(["E001"])[0])
+    allowed = base.candidates.j[base.candidates.i == i].tolist()
+    for j in allowed[:6]:
+        answer = base.explain("E001", why_not=str(cohort.mentors.ids[j]))
+        if j == base.assignment.mentor_of[i]:
+            assert answer.current
+            continue
+        assert answer.broken == () and _same(answer.cost, pin_cost(base, i, j))
+    blocked = base.explain("E001", why_not="M014")
+    assert blocked.broken == ("same_area",) and blocked.cost is None and "same_area" in str(blocked)
+    with pytest.raises(matching.InputError, match="unknown mentor"):
+        base.explain("E001", why_not="nobody")

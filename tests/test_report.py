@@ -129,3 +129,67 @@ def test_charts_escape_labels_and_handle_empty_input():
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "suppressed" in svg and "t&amp;t" in svg
     assert "no values" in charts.histogram([], title="empty")
     assert charts.ordinal(1) == "1st" and charts.ordinal(12) == "12th" and charts.ordinal(23) == "23rd"
+
+
+# --- the committee's report: words first, names and titles, decisions, what changed ---------------------------
+
+
+@pytest.fixture(scope="module")
+def revised(base):
+    pinned = base.with_pins([("E001", "M018")], reason="first choice", decided_by="chair")
+    return pinned.with_exclusions([("E002", pinned.mentor_of["E002"])], reason="conflict of interest",
+                                  decided_by="HR")
+
+
+def test_summary_comes_first_in_words(base):
+    page = report_html(base)
+    n, paired = base.summary["mentees"], base.summary["pairs"]
+    words = f"{paired} of {n} mentees have a mentor; {n - paired} do not:"
+    assert words in page and page.index(words) < page.index("<h2>Pairs")
+    codes = base.unmatched["code"].value_counts()
+    assert f"{codes['capacity_exhausted']} because every fitting mentor was full" in page
+    assert "preferences / ranks" not in page and "1st choice" in page
+
+
+def test_names_and_titles_shown_by_default_and_on_request(example, base):
+    page = report_html(base, explanations=False)
+    row = example["mentees"].set_index("id").loc["E001"]
+    assert escape_(row["name"]) in page and escape_(row["title"]) in page
+    bare = report_html(base, explanations=False, display=())
+    assert escape_(row["name"]) not in bare.split("<h2>Pairs")[1].split("<h2>Unmatched")[0]
+    only = report_html(base, explanations=False, display=["Title"])  # headers loosely matched
+    assert escape_(row["title"]) in only
+
+
+def escape_(text) -> str:
+    from html import escape
+
+    return escape(str(text))
+
+
+def test_every_pair_has_a_visible_why_line(base):
+    page = report_html(base)
+    why = base.explain_many()
+    pairs = page.split("<h2>Pairs")[1].split("<h2>Unmatched")[0]
+    for mid, e in why.items():
+        assert escape_(e.line) in pairs
+    assert pairs.count("<tr>") == len(base.pairs) + 1
+
+
+def test_decisions_and_what_changed(base, revised):
+    page = report_html(revised, previous=base, explanations=False)
+    decisions = page.split("<h2>Decisions")[1].split("<h2>")[0]
+    assert "pinned" in decisions and "banned" in decisions and "conflict of interest" in decisions
+    assert "chair" in decisions and "HR" in decisions
+    changed = page.split("<h2>What changed")[1].split("<h2>")[0]
+    moved = revised.diff(base)
+    assert f"{len(moved)} mentees changed" in changed
+    assert revised.decisions.equals(revised.decisions) and len(revised.decisions) == 2
+    notebook = revised._repr_html_()
+    assert "<h4>decisions</h4>" in notebook and "conflict of interest" in notebook
+
+
+def test_explanations_read_as_text_in_a_notebook(base):
+    html = base.explain("E001")._repr_html_()
+    assert html.startswith("<pre") and "Explanation(" not in html and "best alternatives" in html
+    assert base.explain("E001", why_not="M014")._repr_html_().startswith("<pre")
