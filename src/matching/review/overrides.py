@@ -97,7 +97,7 @@ class Cost:
         if self.moved:
             text += f", moving {self.moved} other mentee{'s' if self.moved != 1 else ''}"
         if not self.exact:
-            text = f"at most {text} (a bound over the listed candidates)"
+            text += " (a bound: searching only each mentee's best mentors, the cohort loses at most this)"
         if self.status and self.status != "OPTIMAL":
             text += f" (re-solve {self.status}, not proven optimal)"
         return text

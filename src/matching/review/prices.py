@@ -3,10 +3,13 @@
 Forcing a pair ``(i, j)`` into an optimal min-cost flow costs the cheapest cycle through
 the arc ``i -> j`` in the residual network of the optimum: the arc's cost plus the
 shortest path back from ``j`` to ``i``. Under the potentials of the optimum every
-residual arc has a reduced cost >= 0, so the paths are found by Dijkstra
-(:func:`scipy.sparse.csgraph.dijkstra`, in C, many targets per call). A path back to a
-matched mentee ``i`` must end ``j0 -> i`` (``j0`` their mentor), so one run per current
-mentor (and one to the source, for unmatched mentees) prices every pair of a report.
+residual arc has a reduced cost >= 0 (the potentials come from one vectorized
+Bellman-Ford pass over the residual arcs). A path back to a matched mentee ``i`` must end
+``j0 -> i`` (``j0`` their mentor), so the distances back to the current mentors (and to
+the source, for unmatched mentees) price every pair of a report: for committee sizes all
+at once by Floyd-Warshall on the mentor graph (:mod:`matching.review.paths`), for larger
+cohorts by :func:`scipy.sparse.csgraph.dijkstra` (in C, many targets per call) on the
+network pruned to arcs no heavier than a growing limit.
 
 Both objective levels come from the path's arcs (matched priority on the source arcs,
 points on the mentee arcs). Among cheapest paths the one that dissolves the fewest
@@ -225,6 +228,18 @@ def price_pairs(result: Outcome, i, j, *, progress=None, budget: float | None = 
 
     ``budget`` (seconds) caps the search on large cohorts' sparse networks: pairs not
     priced when it is spent are None (a committee-size cohort is always priced in full).
+
+    Examples
+    --------
+    >>> import matching
+    >>> from matching.review.overrides import pin_cost
+    >>> data = matching.load_example()
+    >>> r = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+    >>> i, j = r.candidates.i[:20], r.candidates.j[:20]
+    >>> prices = price_pairs(r, i, j)
+    >>> all((p.points, p.mentees, p.moved) == ((q := pin_cost(r, a, b)).points, q.mentees, q.moved)
+    ...     for p, a, b in zip(prices, i.tolist(), j.tolist()))
+    True
 
     Equal to :func:`~matching.review.overrides.pin_cost` on every level and in ``moved``
     (see the module docstring); ``progress(n)`` is called with the pairs done so far.
