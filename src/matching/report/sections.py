@@ -129,7 +129,7 @@ def _diversity_words(result) -> list[str]:
 
 def _choice(row) -> str:
     rank = row.get("preference_rank")
-    text = "—" if rank is None or pd.isna(rank) else f"{charts.ordinal(int(rank))} choice"
+    text = "not ranked" if rank is None or pd.isna(rank) else f"{charts.ordinal(int(rank))} choice"
     if row.get("status"):
         text += f" · {row['status']}"
     if row.get("pinned") is True:

@@ -27,7 +27,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .charts{display:flex;flex-wrap:wrap;gap:1.5em}.charts svg{max-width:100%;height:auto}
 @media print{
  @page{margin:12mm}
- body{max-width:none;margin:0;padding:0;font-size:10pt}
+ body{max-width:none;margin:0;padding:0;font-size:9pt}
+ table.m th,table.m td{padding:.15em .3em}
  h2{break-after:avoid}tr,.charts svg,li{break-inside:avoid}
  thead{display:table-header-group}details.more{display:none}
  a{color:inherit;text-decoration:none}

@@ -20,32 +20,18 @@ import pandas as pd
 
 from ..errors import InputError, MatchingError
 from ..files import progress as _progress
-from ..scoring.rules import Pairs, broken_rules
-from ..scoring.scores import RESOLUTION, criterion_names, criterion_values, score_pairs
+from ..scoring.rules import broken_rules
+from ..scoring.scores import RESOLUTION, score_pairs
 from .overrides import Cost, fmt_points
 from .prices import price_pairs
 from .reasons import pin_problem
+from .words import Part, ordinal, pair_parts, parts_many, pre, price_words, ranks
 
 __all__ = ["Part", "Alternative", "NotChosen", "Explanation", "WhyNot", "explain", "explain_many", "why_not",
            "pair_parts", "mentee_position", "mentor_position", "N_ALTERNATIVES"]
 
 #: How many alternative mentors an explanation prices.
 N_ALTERNATIVES = 3
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-@dataclass(frozen=True)
-class Part:
-    """One criterion's part of a pair's score: ``points = weight * value`` (in score units)."""
-
-    criterion: str
-    value: float
-    weight: float
-    points: float
-    words: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +44,7 @@ class Alternative:
     cost: Cost
 
     def __str__(self) -> str:
-        rank = f", {_ordinal(self.preference_rank)} choice" if self.preference_rank else ""
+        rank = f", {ordinal(self.preference_rank)} choice" if self.preference_rank else ""
         cost = f": change for the cohort if forced: {self.cost}" if self.cost is not None else ""
         return f"{self.mentor_id} (score {fmt_points(self.score)}{rank}){cost}"
 
@@ -78,7 +64,7 @@ class NotChosen:
     cost: Cost | None
 
     def __str__(self) -> str:
-        return f"{self.mentor_id} ({_ordinal(self.rank)} choice): {self.reason}"
+        return f"{self.mentor_id} ({ordinal(self.rank)} choice): {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -128,11 +114,12 @@ class Explanation:
             text = "pinned by the committee; " + text
         best = next((a for a in self.alternatives if a.cost is not None and a.cost.possible), None)
         if best is not None:
-            text += f". Next best, {best.mentor_id}: {best.cost}"
+            rank = f", {ordinal(best.preference_rank)} choice" if best.preference_rank else ""
+            text += f". Next best: {best.mentor_id}{rank}; forcing it would {price_words(best.cost)}"
         return text
 
     def _repr_html_(self) -> str:
-        return _pre(str(self))
+        return pre(str(self))
 
     def __str__(self) -> str:
         lines = [self.headline]
@@ -165,7 +152,7 @@ class WhyNot:
     current: bool = False
 
     def __str__(self) -> str:
-        rank = f", the mentee's {_ordinal(self.preference_rank)} choice" if self.preference_rank else ""
+        rank = f", the mentee's {ordinal(self.preference_rank)} choice" if self.preference_rank else ""
         head = f"{self.mentee_id} with {self.mentor_id} (score {fmt_points(self.score)}{rank})"
         if self.current:
             return f"{head}: this is the mentee's mentor"
@@ -174,13 +161,7 @@ class WhyNot:
         return f"{head}: forcing it would change the cohort by {self.reason}"
 
     def _repr_html_(self) -> str:
-        return _pre(str(self))
-
-
-def _pre(text: str) -> str:
-    from html import escape
-
-    return f'<pre style="white-space:pre-wrap">{escape(text)}</pre>'
+        return pre(str(self))
 
 
 def mentee_position(result, mentee_id) -> int:
@@ -197,61 +178,6 @@ def mentor_position(result, mentor_id) -> int:
     if pos < 0:
         raise InputError([{"column": "mentor_id", "id": str(mentor_id), "problem": f"unknown mentor '{mentor_id}'"}])
     return int(pos)
-
-
-def _ranks(cohort, settings, i, j) -> np.ndarray:
-    """The mentee's rank of each pair's mentor (0: not ranked)."""
-    if not len(np.atleast_1d(i)):
-        return np.zeros(0, np.int64)
-    return np.asarray(Pairs.listed(cohort, settings, i, j).lookup(cohort.preferences), np.int64).reshape(-1)
-
-
-def _words(cohort, name: str, value: float, i: int, j: int, rank: int) -> str:
-    e, m = cohort.mentees, cohort.mentors
-    if name == "seniority":
-        gap = int(m.level[j] - e.level[i])
-        return "mentor at the same level" if gap == 0 else \
-            f"mentor {abs(gap)} level{'s' if abs(gap) != 1 else ''} {'up' if gap > 0 else 'down'}"
-    if name == "relatedness":
-        a, b = cohort.areas[e.area[i]], cohort.areas[m.area[j]]
-        return f"same area: {a} ({value:g})" if a == b else f"adjacent area: {a} -> {b} ({value:g})"
-    if name == "preference":
-        if rank:
-            return f"mentee's {_ordinal(rank)} choice"
-        return "not among the mentee's choices" if cohort.preferences.ptr[i + 1] > cohort.preferences.ptr[i] \
-            else "mentee ranked no mentors"
-    if name == "competency":
-        goals = e.competencies[i]
-        met = np.flatnonzero(goals & m.competencies[j])
-        if not goals.any():
-            return "competencies: the mentee listed no goals"
-        names = f" ({', '.join(cohort.competencies[k] for k in met)})" if len(met) else ""
-        return f"competencies: {len(met)} of {int(goals.sum())} goals met{names}"
-    label = {"cross_kbu": "cross-KBU", "cross_gender": "cross-gender", "cross_race": "cross-race"}.get(name)
-    if label:
-        return f"{label}: {'yes' if value > 0 else 'no'}"
-    return f"{name}: {value:g}"
-
-
-def _parts_many(cohort, settings, i, j) -> list[tuple]:
-    """The parts of every pair ``(i[k], j[k])``, scored in one vectorized pass."""
-    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
-    if not len(i):
-        return []
-    names = criterion_names(cohort)
-    units = score_pairs(cohort, settings, i, j)
-    view = Pairs.listed(cohort, settings, i, j)
-    values = [np.asarray(criterion_values(view, name), dtype=float).reshape(-1) for name in names]
-    ranks = _ranks(cohort, settings, i, j)
-    weights = [settings.weight(name) for name in names]
-    return [tuple(Part(name, float(values[c][k]), weights[c], units[k, c] / RESOLUTION,
-                       _words(cohort, name, float(values[c][k]), int(i[k]), int(j[k]), int(ranks[k])))
-                  for c, name in enumerate(names)) for k in range(len(i))]
-
-
-def pair_parts(cohort, settings, i: int, j: int) -> tuple:
-    """The parts of pair ``(i, j)``; their points add up to its score."""
-    return _parts_many(cohort, settings, [i], [j])[0]
 
 
 def _blocked(cohort, settings, i: int, j: int, broken: list) -> str:
@@ -304,7 +230,7 @@ def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) 
             found = price_pairs(result, [a for a, _ in wanted], [b for _, b in wanted], progress=bar.update,
                                 budget=budget)
         costs = dict(zip(wanted, found))
-    parts = _parts_many(cohort, settings, pos, mentor_of[pos])
+    parts = parts_many(cohort, settings, pos, mentor_of[pos])
     ctx = (result, costs, blocked)
     return {x: _explanation(ctx, i, int(mentor_of[i]), plan, part) for x, i, plan, part in zip(ids, pos, plans, parts)}
 
@@ -352,7 +278,7 @@ def why_not(result, mentee_id, mentor_id) -> WhyNot:
     or the cost to the cohort of forcing it (any mentor, ranked or not)."""
     i, j = mentee_position(result, mentee_id), mentor_position(result, mentor_id)
     cohort, settings = result.cohort, result.settings
-    rank = int(_ranks(cohort, settings, [i], [j])[0]) or None
+    rank = int(ranks(cohort, settings, [i], [j])[0]) or None
     current = int(result.assignment.mentor_of[i])
     broken = tuple(broken_rules(cohort, settings, [i], [j])[0])
     score = float(score_pairs(cohort, settings, [i], [j]).sum()) / RESOLUTION
