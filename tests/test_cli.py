@@ -188,3 +188,22 @@ def test_encoding_and_sheet_options_read_spreadsheet_exports(tmp_path):
               "--sheet", "Mentors", "--out", str(tmp_path / "b"))
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "b" / "pairs.csv").exists()
+
+
+def test_display_include_and_decisions_options(tmp_path):
+    """--include adds input columns to the exports; --display shows them in the report;
+    --decisions replays a decision log written by an earlier run."""
+    data = matching.load_example()
+    base = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+    revised = base.with_pins([("E001", "M018")], reason="first choice", decided_by="chair")
+    revised.to_csv(tmp_path / "first")
+    out = tmp_path / "again"
+    assert main(["match", *people("--out", str(out), "--include", "Name,title", "--report",
+                                  "--display", "name", "--decisions", str(tmp_path / "first" / "decisions.csv"),
+                                  "--no-progress")]) == 0
+    pairs = read_back(out / "pairs.csv")
+    assert dict(zip(pairs["mentee_id"], pairs["mentor_id"])) == revised.mentor_of
+    assert {"mentee_Name", "mentor_title"} <= set(pairs.columns)
+    name = data["mentees"].set_index("id").loc["E001", "name"]
+    assert name in (out / "report.html").read_text(encoding="utf-8")
+    assert list(read_back(out / "decisions.csv")["decided_by"]) == ["chair"]

@@ -19,7 +19,7 @@ TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "curren
               "left", "waitlist", "decisions")
 
 
-def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
+def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, decisions: bool = True) -> None:
     """The input-table options every matching subcommand takes."""
     if people:
         parser.add_argument("mentees", help="mentees table (CSV or Excel)")
@@ -33,9 +33,10 @@ def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
     parser.add_argument("--encoding", metavar="NAME",
                         help="text encoding of the CSV inputs (default UTF-8, with or without BOM; e.g. cp1252)")
     parser.add_argument("--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first sheet)")
-    parser.add_argument("--decisions", metavar="FILE",
-                        help="a committee's decision log to re-apply (decisions.csv of an earlier run: kind, "
-                             "mentee_id, mentor_id, reason, decided_by, decided_at)")
+    if decisions:
+        parser.add_argument("--decisions", metavar="FILE",
+                            help="a committee's decision log to re-apply (decisions.csv of an earlier run: kind, "
+                                 "mentee_id, mentor_id, reason, decided_by, decided_at)")
     add_view(parser)
 
 

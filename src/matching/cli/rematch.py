@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help="re-match at the checkpoint from the current pairs and requests",
                        description="Re-match at the checkpoint: keep pairs that work, re-pair those who asked.")
     p.add_argument("current_pairs", help="current pairs table: mentee_id, mentor_id")
-    add_inputs(p)
+    add_inputs(p, decisions=False)
     p.add_argument("requests", help="re-match requests table: mentee_id, mentor_id, requested_by")
     p.add_argument("--history", metavar="FILE", help="pairs dissolved before (history.csv of an earlier rematch)")
     p.add_argument("--left", metavar="FILE", help="people who left the program: id[, role]")
