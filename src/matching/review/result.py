@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..cohort.model import Cohort
+from .audit import audit_summary
 from .reasons import mentor_notes, unmatched_reasons
 from ..scoring.scores import RESOLUTION, Candidates, score_pairs
 from ..cohort.settings import Settings
@@ -87,7 +88,10 @@ class MatchResult(ResultViews):
     mentors : pandas.DataFrame
         ``mentor_id, capacity, assigned, spare, note`` for every mentor.
     summary : dict
-        Counts, cross-pair shares, preference ranks obtained, objective and status.
+        Counts, cross-pair shares, preference ranks obtained, objective and status;
+        ``summary["audit"]``: the number of blocking pairs (see :meth:`audit`), the rank
+        profile obtained (``rank_profile``: how many got their 1st, 2nd, ... choice) and
+        the best reachable (``best_rank_profile``, rank-maximal).
     info : SolveInfo
     """
 
@@ -140,6 +144,20 @@ class MatchResult(ResultViews):
         from .unmatched import explain_unmatched
 
         return explain_unmatched(self, mentee_id)
+
+    def audit(self) -> pd.DataFrame:
+        """Every blocking pair: a mentee and a ranked mentor who would both rather be together.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``mentee_id, mentor_id, mentee_rank, current_mentor, current_rank, displaced,
+            sentence``; empty when the result is stable for the preferences given (see
+            :mod:`matching.review.audit`).
+        """
+        from .audit import audit
+
+        return audit(self)
 
     def with_pins(self, pins, *, reason=None, decided_by=None) -> MatchResult:
         """A new result with ``pins`` added to those in force and the cohort re-solved.
@@ -236,5 +254,6 @@ def build_result(cohort: Cohort, settings: Settings, cands: Candidates, assignme
         extra=dict(assignment.extra),
     )
     summary = summarize(cohort, settings, pairs, unmatched, info)
+    summary["audit"] = audit_summary(cohort, settings, mentor_of)
     return MatchResult(pairs=pairs, unmatched=unmatched, mentors=mentors, summary=summary, info=info,
                        cohort=cohort, settings=settings, candidates=cands, assignment=assignment)
