@@ -123,7 +123,7 @@ def test_rank_maximal_equals_brute_force(data):
     capacity = np.array(data.draw(st.lists(st.integers(0, 2), min_size=m, max_size=m)), np.int64)
     expected = _brute_profile(n, m, i.tolist(), j.tolist(), rank.tolist(), capacity)
     levels = int(rank.max(initial=0))
-    for method in ("flow", "cpsat"):
+    for method in ("flow", "phases"):
         found = rank_maximal(n, m, i, j, rank, capacity, method=method)
         assert found.status == "OPTIMAL"
         mine = found.mentor_of
@@ -226,3 +226,16 @@ def test_input_hash_unchanged_without_mentor_rankings(base, example):
     mentors = example["mentors"].assign(preferences="")
     again = matching.match(example["mentees"], mentors, relatedness=example["relatedness"])
     assert again.info.input_hash == base.info.input_hash
+
+
+def test_best_profile_by_phases_when_one_flow_does_not_fit(base, monkeypatch):
+    from matching.review import audit as audit_module
+    from matching.solvers import rank_maximal as rm
+
+    by_flow = audit_module.best_profile(base.cohort, base.settings)
+    assert by_flow[1:] == ("flow", "OPTIMAL")
+    monkeypatch.setattr(audit_module, "fits_flow", lambda *a: False)
+    monkeypatch.setattr(rm, "fits_flow", lambda *a: False)
+    skipped = audit_module.best_profile(base.cohort, base.settings, limit=0)
+    assert skipped[0] is None and "not computed" in skipped[1]
+    assert audit_module.best_profile(base.cohort, base.settings, limit=None) == (by_flow[0], "phases", "OPTIMAL")

@@ -106,3 +106,22 @@ def test_unpicklable_criterion_is_a_library_error(inputs):
     with ProcessPoolExecutor(1) as pool, pytest.raises(matching.MatchingError, match="module level"):
         matching.sensitivity(**inputs, vary={"site": [0, 1]}, executor=pool,
                              extra_criteria={"site": lambda e, m: e.level[:, None] * 0.0 + m.level[None, :] * 0.0})
+
+
+def test_cli_writes_the_table_and_the_report(tmp_path, capsys, serial):
+    from matching.cli import main
+    from matching.files.export import read_back
+
+    paths = {k: str(v) for k, v in matching.example_paths().items()}
+    code = main(["sensitivity", paths["mentees"], paths["mentors"], "--relatedness", paths["relatedness"],
+                 "--vary", "cross_kbu=0.5,1,2", "--vary", "preference=1,3", "--workers", "2",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("6 runs: cross_kbu in 0.5, 1, 2 x preference in 1, 3")
+    table = read_back(tmp_path / "sensitivity.csv")
+    assert list(table["mentee_id"]) == list(serial["mentee_id"])
+    assert [int(r) for r in table["runs"]] == serial["runs"].tolist()
+    assert (tmp_path / "sensitivity.txt").read_text(encoding="utf-8").strip() in text
+    assert main(["sensitivity", paths["mentees"], paths["mentors"], "--vary", "cross_kbuu=1,2",
+                 "--out", str(tmp_path)]) == 1

@@ -29,7 +29,7 @@ from .cohort.validate import load_cohort
 from .errors import MatchingError, SettingsError
 from .scoring.scores import criterion_names
 
-__all__ = ["sensitivity", "weight_grid", "solve_point", "ROBUST_SHARE", "changing_pairs"]
+__all__ = ["sensitivity", "weight_grid", "solve_point", "ROBUST_SHARE", "changing_pairs", "sensitivity_report"]
 
 log = logging.getLogger("matching")
 
@@ -183,3 +183,39 @@ def changing_pairs(table: pd.DataFrame) -> pd.DataFrame:
     moving = set(table.loc[table["runs"] < runs, "mentee_id"])
     return table[table["mentee_id"].isin(moving)].reset_index(drop=True)
 
+
+
+def sensitivity_report(table: pd.DataFrame, *, limit: int = 50) -> str:
+    """A short text report of a sensitivity table: the grid, robust pairs, and the mentees
+    whose mentor changes with the weights (each mentor with its runs), at most ``limit``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"mentee_id": ["E1", "E2", "E2"], "mentor_id": ["M1", "M1", "M2"],
+    ...                       "runs": [2, 1, 1], "share": [1.0, 0.5, 0.5], "robust": [True, False, False]})
+    >>> table.attrs.update(runs=2, vary={"preference": [1.0, 3.0]}, statuses=["OPTIMAL"])
+    >>> print(sensitivity_report(table))
+    2 runs: preference in 1, 3 (solver status: OPTIMAL)
+    3 pairs formed in at least one run; 1 robust (in at least 90% of the runs).
+    1 mentee keeps one mentor in every run; 1 changes with the weights:
+      E2: M1 1/2, M2 1/2
+    """
+    runs = int(table.attrs.get("runs", 0))
+    vary = table.attrs.get("vary", {})
+    grid = " x ".join(f"{name} in {', '.join(f'{v:g}' for v in values)}" for name, values in vary.items())
+    lines = [f"{runs} runs: {grid} (solver status: {', '.join(table.attrs.get('statuses', []))})",
+             f"{len(table)} pairs formed in at least one run; {int(table['robust'].sum())} robust "
+             f"(in at least {ROBUST_SHARE:.0%} of the runs)."]
+    moving = changing_pairs(table)
+    n_moving = moving["mentee_id"].nunique()
+    n_stable = table["mentee_id"].nunique() - n_moving
+    lines.append(f"{n_stable} mentee{'s' if n_stable != 1 else ''} keep{'s' if n_stable == 1 else ''} one mentor "
+                 f"in every run; {n_moving} change{'s' if n_moving == 1 else ''} with the weights"
+                 + (":" if n_moving else "."))
+    for k, (mentee, rows) in enumerate(moving.groupby("mentee_id", sort=True)):
+        if k == limit:
+            lines.append(f"  ... and {n_moving - limit} more (see the table)")
+            break
+        rows = rows.sort_values(["runs", "mentor_id"], ascending=[False, True])
+        lines.append(f"  {mentee}: " + ", ".join(f"{m} {r}/{runs}" for m, r in zip(rows["mentor_id"], rows["runs"])))
+    return "\n".join(lines)

@@ -42,13 +42,14 @@ from ..scoring.scores import RESOLUTION, score_pairs
 from ..solvers.rank_maximal import fits_flow, profile, rank_maximal
 
 __all__ = ["Blocking", "blocking_pairs", "audit", "audit_frame", "audit_summary", "best_profile",
-           "CPSAT_LIMIT", "COLUMNS"]
+           "BEST_LIMIT", "COLUMNS"]
 
 log = logging.getLogger("matching")
 
-#: Ranked pairs up to which the summary computes the best rank profile with CP-SAT when
-#: the exact flow weights do not fit (larger cohorts: ``best_profile(..., limit=None)``).
-CPSAT_LIMIT = 20_000
+#: Ranked pairs up to which the summary computes the best rank profile by phases when the
+#: one-flow weights do not fit (about 3 s at 76,000 ranked pairs, 20,000 mentees; larger
+#: cohorts: ``best_profile(cohort, settings, limit=None)``, 13 s at 50,000 mentees).
+BEST_LIMIT = 100_000
 COLUMNS = ["mentee_id", "mentor_id", "mentee_rank", "current_mentor", "current_rank", "displaced", "sentence"]
 _UNRANKED = np.int64(1) << 40
 
@@ -183,12 +184,13 @@ def audit(result) -> pd.DataFrame:
     return audit_frame(result.cohort, result.settings, result.assignment.mentor_of)
 
 
-def best_profile(cohort: Cohort, settings: Settings, *, limit: int | None = CPSAT_LIMIT):
+def best_profile(cohort: Cohort, settings: Settings, *, limit: int | None = BEST_LIMIT):
     """The best rank profile reachable: ``(profile, method, status)``, or ``(None, reason, None)``.
 
     Rank-maximal over the allowed ranked pairs, with pins in force and capacities; it
-    may match fewer mentees overall than the committee's optimum. CP-SAT is used only up
-    to ``limit`` ranked pairs when the exact flow weights do not fit (``None``: always).
+    may match fewer mentees overall than the committee's optimum. Exact
+    (:mod:`matching.solvers.rank_maximal`); computed only up to ``limit`` ranked pairs
+    when one flow's weights do not fit (``None``: always).
     """
     prefs, n, m = cohort.preferences, len(cohort.mentees), len(cohort.mentors)
     levels = int(prefs.value.max(initial=0))
@@ -204,7 +206,7 @@ def best_profile(cohort: Cohort, settings: Settings, *, limit: int | None = CPSA
     fixed[cohort.pins.i] = cohort.pins.j
     if limit is not None and len(i) > limit and not fits_flow(len(np.unique(i)), len(np.unique(rank)), n + m + 2):
         return None, f"not computed: {len(i)} ranked pairs exceed {limit} (call best_profile with limit=None)", None
-    best = rank_maximal(n, m, i, j, rank, seats, time_limit=settings.time_limit)
+    best = rank_maximal(n, m, i, j, rank, seats)
     mentor_of = np.where(pinned, fixed, best.mentor_of)
     return profile(mentor_of, prefs.i, prefs.j, prefs.value, levels), best.method, best.status
 

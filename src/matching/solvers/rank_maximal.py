@@ -9,8 +9,9 @@ Two exact methods:
   ``B ** (R - r)`` with ``B`` one more than the number of mentees: one more arc of rank
   ``r`` outweighs every arc of a worse rank together, so the optimum is lexicographic.
   Used while those weights fit the flow solver's integers exactly.
-* ``"cpsat"``: CP-SAT, one solve per rank, each maximising that rank's count with the
-  better ranks' counts held at their optimum (any size; slower).
+* ``"phases"``: the combinatorial algorithm of Irving et al. (one rank at a time, pruning
+  with the Gallai-Edmonds decomposition), each phase a min-cost flow with small
+  weights (any size).
 
 Examples
 --------
@@ -52,8 +53,7 @@ def fits_flow(n_active: int, n_levels: int, n_nodes: int) -> bool:
     return (n_active + 1) ** max(n_levels - 1, 0) <= _INT64_MAX // (4 * (n_nodes + 1))
 
 
-def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto",
-                 time_limit: float = 60.0) -> RankMaximal:
+def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto") -> RankMaximal:
     """A rank-maximal assignment of mentees to mentors over the arcs ``(i, j)`` of rank ``rank``.
 
     Parameters
@@ -64,10 +64,8 @@ def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto",
         Allowed ranked pairs (rank 1 = first choice); each mentee at most once per mentor.
     capacity : array of int, shape (m,)
         Free seats of each mentor.
-    method : {"auto", "flow", "cpsat"}
-        ``auto``: the flow when its weights fit, CP-SAT otherwise.
-    time_limit : float
-        Seconds CP-SAT may use in all (status ``FEASIBLE`` when it stops early).
+    method : {"auto", "flow", "phases"}
+        ``auto``: the flow when its weights fit, the phases otherwise.
     """
     i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
     code, levels = _compressed(np.asarray(rank, np.int64))
@@ -76,7 +74,7 @@ def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto",
     n_active = len(np.unique(i))
     if method == "flow" or (method == "auto" and fits_flow(n_active, levels, n + m + 2)):
         if not fits_flow(n_active, levels, n + m + 2):
-            raise ValueError("rank weights too large for the flow solver; use method='cpsat'")
+            raise ValueError("rank weights too large for the flow solver; use method='phases'")
         base = n_active + 1
         weight = np.array([base ** (levels - 1 - c) for c in range(levels)], dtype=np.int64)
         mentor_of, status = assign(n, m, i, j, weight[code] if len(i) else np.zeros(0, np.int64),
@@ -84,40 +82,75 @@ def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto",
         if mentor_of is None:  # pragma: no cover - the bypass arc makes the network always feasible
             raise RuntimeError(f"min-cost flow status {status}")
         return RankMaximal(mentor_of, "flow", "OPTIMAL", time.perf_counter() - started)
-    mentor_of, status = _cpsat(n, m, i, j, code, levels, capacity, time_limit)
-    return RankMaximal(mentor_of, "cpsat", status, time.perf_counter() - started)
+    return RankMaximal(_phases(n, m, i, j, code, levels, capacity), "phases", "OPTIMAL",
+                       time.perf_counter() - started)
 
 
-def _cpsat(n, m, i, j, code, levels, capacity, time_limit):
-    from ortools.sat.python import cp_model
+def _csr(keys: np.ndarray, size: int):
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(size + 1))
 
-    model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{k}") for k in range(len(i))]
-    for rows in _groups(i)[1]:
-        model.add_at_most_one(x[k] for k in rows)
-    for b, rows in zip(*_groups(j)):
-        model.add(sum(x[k] for k in rows) <= int(capacity[b]))
-    status_all, deadline = "OPTIMAL", time.perf_counter() + time_limit
-    chosen = np.zeros(len(i), bool)
-    for level in range(levels):
-        arcs = np.flatnonzero(code == level)
-        model.maximize(sum(x[k] for k in arcs))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.1)
-        solver.parameters.num_workers = 1
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        chosen = np.array([solver.boolean_value(v) for v in x], dtype=bool)
-        if status != cp_model.OPTIMAL:
-            status_all = "FEASIBLE"
-        model.add(sum(x[k] for k in arcs) >= int(chosen[arcs].sum()))
-        model.clear_hints()
-        for k, v in enumerate(x):
-            model.add_hint(v, bool(chosen[k]))
+
+def _reach(start, ptr, order, far, partner, n_far):
+    """Alternating search from ``start`` (free vertices of one side): returns the even
+    vertices of that side and the odd vertices of the other (``far``: each edge's other end)."""
+    even = np.zeros(len(ptr) - 1, bool)
+    odd = np.zeros(n_far, bool)
+    even[start] = True
+    frontier = np.flatnonzero(even)
+    while len(frontier):
+        lens = ptr[frontier + 1] - ptr[frontier]
+        pos = np.repeat(ptr[frontier] - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        hit = np.unique(far[order[pos]])
+        hit = hit[~odd[hit]]
+        odd[hit] = True
+        back = partner[hit]
+        back = np.unique(back[back >= 0])
+        frontier = back[~even[back]]
+        even[frontier] = True
+    return even, odd
+
+
+def _phases(n, m, i, j, code, levels, capacity):
+    """Irving, Kavitha, Mehlhorn, Michail and Paluch's algorithm (rank-maximal matchings,
+    2006) on mentors split into seats: add one rank at a time; after each, the
+    Gallai-Edmonds decomposition (even, odd, unreachable vertices) of the maximum matching
+    marks the vertices every rank-maximal matching covers with the ranks so far; their
+    worse-ranked edges and the odd-odd, odd-unreachable edges are deleted. Each phase's
+    maximum matching covering those vertices is one min-cost flow (two objective levels)."""
+    deg = np.bincount(j, minlength=m)
+    seats = np.minimum(np.maximum(capacity, 0), deg)
+    first = np.concatenate([[0], np.cumsum(seats)])
+    copies = seats[j]
+    arc = np.repeat(np.arange(len(i)), copies)
+    ei, level = i[arc], code[arc]
+    es = first[j[arc]] + np.arange(len(arc)) - np.repeat(np.cumsum(copies) - copies, copies)
+    n_seats = int(first[-1])
+    alive = np.ones(len(arc), bool)
+    must_l, must_r = np.zeros(n, bool), np.zeros(n_seats, bool)
+    mate_l = np.full(n, -1, np.int64)
+    weight = n + n_seats + 1
+    for k in range(levels):
+        use = np.flatnonzero(alive & (level <= k))
+        score = 1 + weight * must_r[es[use]].astype(np.int64)
+        mate_l, _ = assign(n, n_seats, ei[use], es[use], score, -weight * must_l.astype(np.int64),
+                           np.ones(n_seats, np.int64))
+        mate_r = np.full(n_seats, -1, np.int64)
+        mate_r[mate_l[mate_l >= 0]] = np.flatnonzero(mate_l >= 0)
+        ol, ptr_l = _csr(ei[use], n)
+        orr, ptr_r = _csr(es[use], n_seats)
+        even_l, odd_r = _reach(np.flatnonzero(mate_l < 0), ptr_l, ol, es[use], mate_r, n_seats)
+        even_r, odd_l = _reach(np.flatnonzero(mate_r < 0), ptr_r, orr, ei[use], mate_l, n)
+        hard_l, hard_r = ~even_l, ~even_r  # odd or unreachable: covered by every maximum matching
+        alive &= ~((level > k) & (hard_l[ei] | hard_r[es]))
+        alive &= ~((odd_l[ei] & hard_r[es]) | (hard_l[ei] & odd_r[es]))
+        must_l |= hard_l
+        must_r |= hard_r
     mentor_of = np.full(n, -1, np.int64)
-    mentor_of[i[chosen]] = j[chosen]
-    return mentor_of, status_all
+    matched = mate_l >= 0
+    owner = np.repeat(np.arange(m), seats)
+    mentor_of[matched] = owner[mate_l[matched]]
+    return mentor_of
 
 
 def _groups(keys: np.ndarray):
