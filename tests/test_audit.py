@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import matching
 from matching.cohort.validate import load_cohort
-from matching.scoring.scores import build_candidates
+from matching.scoring.sparse import build_candidates
 from matching.solvers.rank_maximal import profile, rank_maximal
 from strategies import allowed_pairs, cohorts, parse_list
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matching
-from matching.sweep import changing_pairs
+from matching.review.sensitivity import changing_pairs
 from strategies import cohorts, shuffled
 
 VARY = {"cross_kbu": [0.5, 1, 2], "preference": [1, 3]}

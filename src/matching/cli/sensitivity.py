@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..files.export import atomic_write, write_csv
-from ..sweep import sensitivity, sensitivity_report
+from ..review.sensitivity import sensitivity, sensitivity_report
 from .common import add_inputs
 
 NAME = "sensitivity"

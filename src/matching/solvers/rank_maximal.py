@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .flow import _INT64_MAX, assign
+from .flow import assign
+
+_INT64_MAX = np.iinfo(np.int64).max
 
 __all__ = ["RankMaximal", "rank_maximal", "profile", "fits_flow"]
 

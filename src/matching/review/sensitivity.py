@@ -23,11 +23,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .api import solve_cohort
-from .cohort.settings import Settings
-from .cohort.validate import load_cohort
-from .errors import MatchingError, SettingsError
-from .scoring.scores import criterion_names
+from ..cohort.settings import Settings
+from ..cohort.validate import load_cohort
+from ..errors import MatchingError, SettingsError
+from ..scoring.scores import criterion_names
+from .solve import solve
 
 __all__ = ["sensitivity", "weight_grid", "solve_point", "ROBUST_SHARE", "changing_pairs", "sensitivity_report"]
 
@@ -93,8 +93,8 @@ def solve_point(payload, settings: dict) -> tuple[np.ndarray, str]:
 
     Returns the mentor position of each mentee (-1 unmatched) and the solver status.
     """
-    result = solve_cohort(_cohort(payload), Settings.from_dict(settings))
-    return result.assignment.mentor_of, result.info.status
+    outcome = solve(_cohort(payload), Settings.from_dict(settings))
+    return outcome.assignment.mentor_of, outcome.info.status
 
 
 def _payload(cohort, executor):
