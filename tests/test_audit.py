@@ -162,6 +162,7 @@ def test_mentor_ranking_decides_and_is_worded():
     assert list(row["mentee_id"]) == ["E1"] and list(row["displaced"]) == ["E2"]
     assert list(row["current_mentor"]) == [""] and row["current_rank"].isna().all()
     assert "M1 ranks E1 1st and E2 not at all" in row["sentence"].iloc[0]
+    assert "M1, your 1st choice, would have taken you over E2" in str(free.explain_unmatched("E1"))
     pinned = matching.match(mentees, mentors, exclusions=banned,
                             pins=pd.DataFrame({"mentee_id": ["E2"], "mentor_id": ["M1"]}))
     assert pinned.audit().empty, "E2 is pinned to M1: M1 cannot give E2 up"
