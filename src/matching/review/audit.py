@@ -99,6 +99,23 @@ def _keys(cohort: Cohort, settings: Settings, i, j, ranks_b: np.ndarray) -> np.n
     return np.where(by_rank, np.where(rank > 0, rank, _UNRANKED), -score)
 
 
+def _least_wanted(cohort: Cohort, settings: Settings, mentor_of: np.ndarray, ranks_b: np.ndarray):
+    """Each mentor's least wanted current mentee that may be given up (pins are kept; ties:
+    the first id), and how little the mentor wants them; -1 where none."""
+    n_mentors = len(cohort.mentors)
+    held_i = np.flatnonzero(mentor_of >= 0)
+    held_j = mentor_of[held_i]
+    movable = ~cohort.pins.contains(held_i, held_j) if len(cohort.pins) else np.ones(len(held_i), bool)
+    held_i, held_j = held_i[movable], held_j[movable]
+    held_key = _keys(cohort, settings, held_i, held_j, ranks_b)
+    order = np.lexsort((held_i, -held_key, held_j))
+    first = order[np.unique(held_j[order], return_index=True)[1]]
+    worst = np.full(n_mentors, -1, np.int64)
+    worst_key = np.full(n_mentors, np.iinfo(np.int64).min)
+    worst[held_j[first]], worst_key[held_j[first]] = held_i[first], held_key[first]
+    return worst, worst_key
+
+
 def blocking_pairs(cohort: Cohort, settings: Settings, mentor_of: np.ndarray) -> Blocking:
     """Every blocking pair of the assignment ``mentor_of`` (see the module docstring)."""
     prefs, mentors = cohort.preferences, cohort.mentors
@@ -113,19 +130,9 @@ def blocking_pairs(cohort: Cohort, settings: Settings, mentor_of: np.ndarray) ->
         ok = allowed(Pairs.listed(cohort, settings, i, j))
         i, j, rank, current, current_rank = (a[ok] for a in (i, j, rank, current, current_rank))
     ranks_b = np.bincount(cohort.mentor_preferences.j, minlength=len(mentors)) > 0
-    held_i = np.flatnonzero(mentor_of >= 0)
-    held_j = mentor_of[held_i]
-    load = np.bincount(held_j, minlength=len(mentors))
+    load = np.bincount(mentor_of[mentor_of >= 0], minlength=len(mentors))
     free = load[j] < mentors.capacity[j]
-    # Each mentor's least wanted mentee that may be given up (pins are kept).
-    movable = ~cohort.pins.contains(held_i, held_j) if len(cohort.pins) else np.ones(len(held_i), bool)
-    held_i, held_j = held_i[movable], held_j[movable]
-    held_key = _keys(cohort, settings, held_i, held_j, ranks_b)
-    order = np.lexsort((held_i, -held_key, held_j))
-    first = order[np.unique(held_j[order], return_index=True)[1]]
-    worst_key = np.full(len(mentors), np.iinfo(np.int64).min)
-    worst = np.full(len(mentors), -1, np.int64)
-    worst_key[held_j[first]], worst[held_j[first]] = held_key[first], held_i[first]
+    worst, worst_key = _least_wanted(cohort, settings, mentor_of, ranks_b)
     key = _keys(cohort, settings, i, j, ranks_b)
     takes = free | ((worst[j] >= 0) & (key < worst_key[j]))
     displaced = np.where(free, -1, worst[j])

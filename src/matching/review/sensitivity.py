@@ -82,10 +82,12 @@ def _cohort(payload):
     if not isinstance(payload, bytes):
         return payload
     key = hashlib.sha256(payload).hexdigest()
-    if key not in _CACHE:
-        _CACHE.clear()  # one sweep at a time: keep memory bounded
-        _CACHE[key] = pickle.loads(payload)
-    return _CACHE[key]
+    cohort = _CACHE.get(key)
+    if cohort is None:  # thread-safe: a concurrent sweep may clear the cache, never this local
+        cohort = pickle.loads(payload)
+        _CACHE.clear()  # keep only the latest sweep's cohort: memory stays bounded
+        _CACHE[key] = cohort
+    return cohort
 
 
 def solve_point(payload, settings: dict) -> tuple[np.ndarray, str]:
