@@ -240,3 +240,12 @@ def test_best_profile_by_phases_when_one_flow_does_not_fit(base, monkeypatch):
     skipped = audit_module.best_profile(base.cohort, base.settings, limit=0)
     assert skipped[0] is None and "not computed" in skipped[1]
     assert audit_module.best_profile(base.cohort, base.settings, limit=None) == (by_flow[0], "phases", "OPTIMAL")
+
+
+def test_report_has_the_stability_section(base):
+    from matching.report.html import report_html
+
+    html = report_html(base, explanations=False)
+    n = base.summary["audit"]["blocking_pairs"]
+    assert f"<h2>Stability ({n} blocking pairs)</h2>" in html
+    assert all(s.replace("'", "&#x27;") in html for s in base.audit()["sentence"])
