@@ -118,8 +118,10 @@ def _phases(n, m, i, j, code, levels, capacity):
     2006) on mentors split into seats: add one rank at a time; after each, the
     Gallai-Edmonds decomposition (even, odd, unreachable vertices) of the maximum matching
     marks the vertices every rank-maximal matching covers with the ranks so far; their
-    worse-ranked edges and the odd-odd, odd-unreachable edges are deleted. Each phase's
-    maximum matching covering those vertices is one min-cost flow (two objective levels)."""
+    worse-ranked edges and the odd-odd, odd-unreachable edges are deleted. Each phase needs
+    a maximum matching that covers every vertex so marked (augmenting the last phase's
+    matching gives one): one min-cost flow earning 1 per pair and 1 per marked vertex
+    covered, since a matching both maximum and covering them all beats any other."""
     deg = np.bincount(j, minlength=m)
     seats = np.minimum(np.maximum(capacity, 0), deg)
     first = np.concatenate([[0], np.cumsum(seats)])
@@ -131,7 +133,7 @@ def _phases(n, m, i, j, code, levels, capacity):
     alive = np.ones(len(arc), bool)
     must_l, must_r = np.zeros(n, bool), np.zeros(n_seats, bool)
     mate_l = np.full(n, -1, np.int64)
-    weight = n + n_seats + 1
+    weight = 1  # any positive bonus works (see the docstring)
     for k in range(levels):
         use = np.flatnonzero(alive & (level <= k))
         score = 1 + weight * must_r[es[use]].astype(np.int64)
