@@ -47,9 +47,10 @@ __all__ = ["Blocking", "blocking_pairs", "audit", "audit_frame", "audit_summary"
 log = logging.getLogger("matching")
 
 #: Ranked pairs up to which the summary computes the best rank profile by phases when the
-#: one-flow weights do not fit (about 3 s at 76,000 ranked pairs, 20,000 mentees; larger
-#: cohorts: ``best_profile(cohort, settings, limit=None)``, 13 s at 50,000 mentees).
-BEST_LIMIT = 100_000
+#: one-flow weights do not fit (about 3 s at 76,000 ranked pairs, 20,000 mentees, which
+#: would add a quarter to ``match()`` there; larger cohorts:
+#: ``best_profile(cohort, settings, limit=None)``, 13 s at 50,000 mentees).
+BEST_LIMIT = 30_000
 COLUMNS = ["mentee_id", "mentor_id", "mentee_rank", "current_mentor", "current_rank", "displaced", "sentence"]
 _UNRANKED = np.int64(1) << 40
 
