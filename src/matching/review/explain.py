@@ -22,6 +22,7 @@ from ..errors import InputError, MatchingError
 from ..files import progress as _progress
 from ..scoring.rules import broken_rules
 from ..scoring.scores import RESOLUTION, score_pairs
+from .audit import blocking_pairs
 from .overrides import Cost, fmt_points
 from .prices import price_pairs
 from .reasons import pin_problem
@@ -84,6 +85,9 @@ class Explanation:
         The mentors the mentee ranked but did not get, in rank order.
     pinned : bool
         The committee pinned this pair.
+    blocking : tuple of str
+        The mentee's blocking pairs in words (see :meth:`MatchResult.audit`): a ranked
+        mentor who would have taken them, and why the committee's optimum did otherwise.
     """
 
     mentee_id: str
@@ -93,6 +97,7 @@ class Explanation:
     alternatives: tuple
     not_chosen: tuple
     pinned: bool = False
+    blocking: tuple = ()
 
     @property
     def table(self) -> pd.DataFrame:
@@ -131,6 +136,9 @@ class Explanation:
         if self.not_chosen:
             lines.append("  ranked but not assigned:")
             lines += [f"    - {n}" for n in self.not_chosen]
+        if self.blocking:
+            lines.append("  blocking pairs (a ranked mentor who would have taken them):")
+            lines += [f"    - {b}" for b in self.blocking]
         return "\n".join(lines)
 
 
@@ -231,12 +239,12 @@ def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) 
                                 budget=budget)
         costs = dict(zip(wanted, found))
     parts = parts_many(cohort, settings, pos, mentor_of[pos])
-    ctx = (result, costs, blocked)
+    ctx = (result, costs, blocked, blocking_pairs(cohort, settings, mentor_of))
     return {x: _explanation(ctx, i, int(mentor_of[i]), plan, part) for x, i, plan, part in zip(ids, pos, plans, parts)}
 
 
 def _explanation(ctx, i: int, j: int, plan, parts) -> Explanation:
-    result, costs, blocked = ctx
+    result, costs, blocked, blocks = ctx
     cohort, settings = result.cohort, result.settings
     alts, ranked = plan
     ids = cohort.mentors.ids
@@ -259,7 +267,33 @@ def _explanation(ctx, i: int, j: int, plan, parts) -> Explanation:
     pinned = bool(cohort.pins.contains([i], [j])[0]) if len(cohort.pins) else False
     return Explanation(mentee_id=str(cohort.mentees.ids[i]), mentor_id=str(ids[j]),
                        score=sum(round(p.points * RESOLUTION) for p in parts) / RESOLUTION, parts=parts,
-                       alternatives=alternatives, not_chosen=tuple(not_chosen), pinned=pinned)
+                       alternatives=alternatives, not_chosen=tuple(not_chosen), pinned=pinned,
+                       blocking=blocking_words(result, i, tuple(not_chosen), blocks))
+
+
+def blocking_words(result, i: int, not_chosen: tuple = (), blocks=None) -> tuple:
+    """Mentee ``i``'s blocking pairs in the second person, with the cost of forcing each
+    pair when ``not_chosen`` priced it ("M012, your 1st choice, would have taken you over E044; ...").
+    ``blocks``: the cohort's blocking pairs when already found."""
+    cohort = result.cohort
+    b = blocks if blocks is not None else blocking_pairs(cohort, result.settings, result.assignment.mentor_of)
+    costs = {n.mentor_id: n.cost for n in not_chosen}
+    out = []
+    for k in np.flatnonzero(b.i == i):
+        m = str(cohort.mentors.ids[b.j[k]])
+        cost = costs.get(m)
+        because = (f"forcing you to {m} would change the cohort by {cost}" if cost is not None and cost.possible
+                   else "it maximises the mentees matched, then the total score of all pairs, not each "
+                        "person's first choice")
+        head = f"{m}, your {ordinal(int(b.rank[k]))} choice,"
+        if b.displaced[k] < 0:
+            out.append(f"{head} had a free seat and would have taken you; the committee's optimum left it "
+                       f"free because {because}")
+        else:
+            other = str(cohort.mentees.ids[b.displaced[k]])
+            out.append(f"{head} would have taken you over {other}; the committee's optimum gave {m} to {other} "
+                       f"because {because}")
+    return tuple(out)
 
 
 def explain(result, mentee_id, *, price: bool = True, why_not=None, progress=None):

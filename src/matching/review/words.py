@@ -58,14 +58,15 @@ def pre(text: str) -> str:
     return f'<pre style="white-space:pre-wrap">{escape(text)}</pre>'
 
 
-def ranks(cohort, settings, i, j) -> np.ndarray:
-    """The mentee's rank of each pair's mentor (0: not ranked)."""
+def ranks(cohort, settings, i, j, table: str = "preferences") -> np.ndarray:
+    """The mentee's rank of each pair's mentor (0: not ranked); ``table="mentor_preferences"``:
+    the mentor's rank of the mentee."""
     if not len(np.atleast_1d(i)):
         return np.zeros(0, np.int64)
-    return np.asarray(Pairs.listed(cohort, settings, i, j).lookup(cohort.preferences), np.int64).reshape(-1)
+    return np.asarray(Pairs.listed(cohort, settings, i, j).lookup(getattr(cohort, table)), np.int64).reshape(-1)
 
 
-def _words(cohort, name: str, value: float, i: int, j: int, rank: int) -> str:
+def _words(cohort, name: str, value: float, i: int, j: int, rank: int, mrank: int = 0) -> str:
     e, m = cohort.mentees, cohort.mentors
     if name == "seniority":
         gap = int(m.level[j] - e.level[i])
@@ -79,6 +80,11 @@ def _words(cohort, name: str, value: float, i: int, j: int, rank: int) -> str:
             return f"mentee's {ordinal(rank)} choice"
         return "not among the mentee's choices" if cohort.preferences.ptr[i + 1] > cohort.preferences.ptr[i] \
             else "mentee ranked no mentors"
+    if name == "mentor_preference":
+        if mrank:
+            return f"mentor's {ordinal(mrank)} choice"
+        return ("not among the mentor's choices" if (cohort.mentor_preferences.j == j).any()
+                else "mentor ranked no mentees")
     if name == "competency":
         goals = e.competencies[i]
         met = np.flatnonzero(goals & m.competencies[j])
@@ -102,9 +108,11 @@ def parts_many(cohort, settings, i, j) -> list[tuple]:
     view = Pairs.listed(cohort, settings, i, j)
     values = [np.asarray(criterion_values(view, name), dtype=float).reshape(-1) for name in names]
     rank = ranks(cohort, settings, i, j)
+    mrank = ranks(cohort, settings, i, j, "mentor_preferences") if "mentor_preference" in names else rank * 0
     weights = [settings.weight(name) for name in names]
     return [tuple(Part(name, float(values[c][k]), weights[c], units[k, c] / RESOLUTION,
-                       _words(cohort, name, float(values[c][k]), int(i[k]), int(j[k]), int(rank[k])))
+                       _words(cohort, name, float(values[c][k]), int(i[k]), int(j[k]), int(rank[k]),
+                              int(mrank[k])))
                   for c, name in enumerate(names)) for k in range(len(i))]
 
 
