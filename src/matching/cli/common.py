@@ -10,7 +10,8 @@ from ..files.export import FORMATS, write
 from ..files.tables import EXCEL_SUFFIXES, read_table
 from ..report.html import write_report
 
-__all__ = ["add_inputs", "add_outputs", "add_view", "add_progress", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
+__all__ = ["add_inputs", "add_outputs", "add_view", "add_progress", "read_inputs", "match_args", "export", "done",
+           "TABLE_ARGS", "OUT_NAMES"]
 
 OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 

@@ -35,7 +35,7 @@ __all__ = ["result_html", "report_html", "write_report", "explanation_text", "su
 
 _LABELS = {"cross_kbu_share": "cross-KBU share", "cross_gender_share": "cross-gender share",
            "cross_race_share": "cross-race share", "top3_share": "top-3 choice share",
-           "unranked_mentor": "a mentor they did not rank", "no_preferences": "ranked no mentors",
+           "unranked_mentor": "matched to a mentor they did not rank", "no_preferences": "ranked no mentors",
            "matched_priority": "matched priority", "no_eligible_mentor": "no mentor fits the rules",
            "capacity_exhausted": "every fitting mentor full", "ineligible": "not eligible"}
 
@@ -69,6 +69,8 @@ def _table(frame: pd.DataFrame, *, max_rows: int | None = None, raw: dict | None
 def _label(path: list[str]) -> str:
     if len(path) == 3 and path[:2] == ["preferences", "ranks"] and path[2].isdigit():
         return f"{charts.ordinal(int(path[2]))} choice"
+    if path[0] == "preferences":
+        path = path[1:]
     return " / ".join(_LABELS.get(p, p.replace("_", " ")) for p in path)
 
 
@@ -95,6 +97,12 @@ def summary_rows(result) -> pd.DataFrame:
         else:
             rows.append((_label(path), _text(value)))
 
+    prefs = summary.get("preferences")
+    if isinstance(prefs, dict) and prefs.get("top3_share") is not None:
+        ranks = {int(k): int(v) for k, v in (prefs.get("ranks") or {}).items()}
+        ranked = sum(ranks.values()) + int(prefs.get("unranked_mentor", 0))
+        top3 = sum(v for k, v in ranks.items() if k <= 3)
+        summary["preferences"] = {**prefs, "top3_share": sections.share_text(top3, ranked)}
     for key, value in summary.items():
         walk([key], value)
     return pd.DataFrame(rows, columns=["item", "value"], dtype=object)

@@ -122,7 +122,8 @@ def _diversity_words(result) -> list[str]:
     k = int(getattr(getattr(result, "settings", None), "min_group_size", 5))
     shares = charts.cross_shares(result.pairs, k)
     n = len(result.pairs)
-    parts = [f"{label}: {'not shown (a group smaller than ' + str(k) + ')' if v is None else share_text(round(v * n), n)}"
+    hidden = f"not shown (a group smaller than {k})"
+    parts = [f"{label}: {hidden if v is None else share_text(round(v * n), n)}"
              for label, v in shares.items()] if n else []
     return ["Pairs that are " + "; ".join(parts) + "."] if parts else []
 

@@ -37,4 +37,5 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere}
 
 NOTEBOOK_CSS = ("table.mnb{border-collapse:collapse;font-size:.9em;max-width:100%}"
                 "table.mnb th,table.mnb td{border:1px solid #ccc;padding:.2em .4em;text-align:left;"
-                "vertical-align:top;overflow-wrap:anywhere}div.mnbw{max-width:100%;overflow-x:auto}")
+                "vertical-align:top;overflow-wrap:break-word}table.mnb th{white-space:nowrap}"
+                "div.mnbw{max-width:100%;overflow-x:auto}")

@@ -328,7 +328,8 @@ def _price_pruned(ctx, budget: float | None) -> None:
 
 
 def _finish(ctx, q, d, pred, row, add_best, to_s) -> None:
-    """Costs of the queries ``q``: ``d`` their distances, ``pred[row]`` their next-hop rows, ``add_best`` the cheapest way on from the source that matches another mentee."""
+    """Costs of the queries ``q``: ``d`` their distances, ``pred[row]`` their next-hop rows,
+    ``add_best`` the cheapest way on from the source that matches another mentee."""
     result, net, slots, i, j, j0, target, first, out, progress = ctx
     n = net.n
     start = n + j[q]
