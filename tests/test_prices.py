@@ -90,3 +90,25 @@ def test_why_not_prices_any_mentor_or_names_the_rule(base):
     assert blocked.broken == ("same_area",) and blocked.cost is None and "same_area" in str(blocked)
     with pytest.raises(matching.InputError, match="unknown mentor"):
         base.explain("E001", why_not="nobody")
+
+
+@settings(max_examples=40)
+@given(cohorts(min_mentees=2, max_mentees=9, min_mentors=1, max_mentors=5, with_pins=True, max_capacity=2))
+def test_short_cycle_bounds_never_promise_more_than_a_resolve(data):
+    """The quick bounds used when the time budget runs out are feasible answers: never
+    better for the cohort than the re-solve's optimum (lexicographically)."""
+    from matching.review.bounds import short_cycles
+
+    result = _solve(data)
+    net = residual(result)
+    if net is None:
+        return
+    c = result.candidates
+    keep = ~net.fixed[c.i] & (net.mentor_of[c.i] != c.j)
+    i, j = c.i[keep], c.j[keep]
+    for a, b, bound in zip(i.tolist(), j.tolist(), short_cycles(net, i, j, net.arc_score(i, j))):
+        oracle = pin_cost(result, a, b)
+        if bound is None or not oracle.possible:
+            continue
+        assert not bound.exact and bound.method == "bound"
+        assert (round(bound.matched, 6), round(bound.points, 6)) <= (round(oracle.matched, 6), round(oracle.points, 6))

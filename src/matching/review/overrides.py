@@ -66,8 +66,9 @@ class Cost:
         True when the figures are exact; False for a price over a sparse candidate set
         (large cohorts), which is a bound: the cohort loses at most this much.
     method : str
-        ``"residual"`` (read off the optimum: :mod:`matching.review.prices`) or
-        ``"re-solve"`` (the cohort re-solved with the pair pinned).
+        ``"residual"`` (read off the optimum: :mod:`matching.review.prices`),
+        ``"re-solve"`` (the cohort re-solved with the pair pinned) or ``"bound"`` (a short
+        chain of moves, :mod:`matching.review.bounds`, when a large cohort's time budget ran out).
     """
 
     matched: float = 0.0
@@ -97,7 +98,8 @@ class Cost:
         if self.moved:
             text += f", moving {self.moved} other mentee{'s' if self.moved != 1 else ''}"
         if not self.exact:
-            text += " (a bound: searching only each mentee's best mentors, the cohort loses at most this)"
+            how = "a short chain of moves" if self.method == "bound" else "each mentee's best mentors only"
+            text += f" (a bound from {how}: the cohort loses at most this)"
         if self.status and self.status != "OPTIMAL":
             text += f" (re-solve {self.status}, not proven optimal)"
         return text

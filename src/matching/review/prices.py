@@ -37,6 +37,7 @@ from ..scoring.scores import RESOLUTION, score_pairs
 from ..solvers.problem import lexicographic_weight
 from .outcome import PRIORITY_RESOLUTION, Outcome
 from .overrides import Cost, pin_cost
+from .bounds import short_cycles
 from .paths import contract
 from .solve import _wants_cpsat, make_problem
 
@@ -70,6 +71,7 @@ class Residual:
     fixed: np.ndarray
     unmatched: np.ndarray
     complete: bool
+    free: np.ndarray = None
 
     @property
     def s(self) -> int:
@@ -154,7 +156,9 @@ def _build(result: Outcome) -> Residual | None:
     weights = (reduced * k + 2 * dissolves + adds).astype(float)
     rev = sparse.csr_matrix((weights, (head, tail)), shape=(v, v))
     order = np.argsort(i * m + j, kind="stable")
-    return Residual(n=n, m=m, rev=rev, pot=pot, k=k, weight=w, key=(i * m + j)[order], score=score[order],
+    on = mentor_of[i] == j
+    free = left - np.bincount(j[on], minlength=m)
+    return Residual(free=free, n=n, m=m, rev=rev, pot=pot, k=k, weight=w, key=(i * m + j)[order], score=score[order],
                     priority=problem.priority, mentor_of=mentor_of, fixed=fixed,
                     unmatched=np.flatnonzero((mentor_of < 0) & np.isin(np.arange(n), i)), complete=cands.complete)
 
@@ -227,7 +231,9 @@ def price_pairs(result: Outcome, i, j, *, progress=None, budget: float | None = 
     """The cost of forcing each pair ``(i[k], j[k])`` (positions; allowed by every rule).
 
     ``budget`` (seconds) caps the search on large cohorts' sparse networks: pairs not
-    priced when it is spent are None (a committee-size cohort is always priced in full).
+    priced when it is spent get the bound of the best short cycle (a move into a free
+    seat, a swap, or a bump; :func:`matching.review.bounds.short_cycles`), or None when
+    there is none (a committee-size cohort is always priced in full).
 
     Examples
     --------
@@ -325,6 +331,8 @@ def _price_pruned(ctx, budget: float | None) -> None:
             _finish(ctx, q, d, pred, row, add_best, to_s)
             left[q] = False
         limit = max(limit * _GROWTH, 1.0)
+    for k, cost in zip(np.flatnonzero(left).tolist(), short_cycles(net, i[left], j[left], first[left])):
+        out[int(slots[k])] = cost
 
 
 def _finish(ctx, q, d, pred, row, add_best, to_s) -> None:
