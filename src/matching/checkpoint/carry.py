@@ -58,7 +58,7 @@ def carry_over_rows(table: Table | None, cohort: Cohort, ids, step=CARRY_OVER_ST
     step = _check_step(step)
     wanted = sorted(set(map(str, ids)))
     priority = cohort.mentees.priority[cohort.mentee_index(wanted)] if wanted else np.zeros(0)
-    raised = dict(zip(wanted, np.minimum(np.round(priority + step, 6), MAX_PRIORITY)))
+    raised = {e: float(v) for e, v in zip(wanted, np.minimum(np.round(priority + step, 6), MAX_PRIORITY))}
     if table is None:
         return pd.DataFrame({"id": pd.Series(wanted, dtype=object), "priority": [raised[e] for e in wanted]})
     frame = col.normalized_frame(table, col.Problems(), ALIASES)
