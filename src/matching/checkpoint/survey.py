@@ -166,7 +166,9 @@ def _check_repeats(table: Table, answers: pd.DataFrame, problems) -> None:
 
 
 def _requests(answers: pd.DataFrame) -> pd.DataFrame:
-    yes = answers[answers["change"].map(lambda v: v is True)]
+    yes = answers[answers["change"].map(lambda v: v is True).astype(bool)]
+    if yes.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in ("mentee_id", "mentor_id", "requested_by")})
     sides = yes.groupby(["mentee_id", "mentor_id"], sort=True)["respondent"].agg(lambda s: set(s))
     out = pd.DataFrame({"mentee_id": [k[0] for k in sides.index], "mentor_id": [k[1] for k in sides.index],
                         "requested_by": ["both" if len(v) == 2 else next(iter(v)) for v in sides]}, dtype=object)
@@ -176,7 +178,7 @@ def _requests(answers: pd.DataFrame) -> pd.DataFrame:
 def _flagged(answers: pd.DataFrame, asked: set, low: float | None) -> pd.DataFrame:
     rows = []
     if low is not None and len(answers):
-        rated = answers[answers["compatibility"].map(lambda v: not pd.isna(v))]
+        rated = answers[answers["compatibility"].map(lambda v: not pd.isna(v)).astype(bool)]
         for (e, m), group in rated.groupby(["mentee_id", "mentor_id"], sort=True):
             if (e, m) in asked:
                 continue
@@ -205,7 +207,7 @@ def _outcomes(answers: pd.DataFrame, flagged: pd.DataFrame, low: float | None) -
 
 
 def _unanswered(current: set, answers: pd.DataFrame) -> pd.DataFrame:
-    said = answers[answers["change"].map(lambda v: v is not None)]
+    said = answers[answers["change"].map(lambda v: v is not None).astype(bool)]
     done = set(zip(said["mentee_id"], said["mentor_id"], said["respondent"]))
     rows = []
     for e, m in sorted(p for p in current if None not in p):
