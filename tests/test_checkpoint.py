@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -72,7 +72,7 @@ def _best_rematched(seekers, arcs, free, priority) -> float:
     seekers = sorted(seekers)
     mentors = sorted(free)
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(k: int, seats: tuple) -> float:
         if k == len(seekers):
             return 0.0

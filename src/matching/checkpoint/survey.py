@@ -232,7 +232,7 @@ def read_survey(survey, current_pairs, *, low_rating=None, columns=None) -> Surv
         The pairs before the checkpoint (``mentee_id, mentor_id``).
     low_rating : float, optional
         Pairs that did not ask but that a side rated at or below it are listed in
-        ``Survey.flagged``.
+        ``Survey.flagged``; the survey must then have a ``compatibility`` column.
     columns : mapping of str to str, optional
         The form's own headers (its question text) -> survey columns, compared loosely,
         e.g. ``{"Would you like to change your mentor/mentee?": "change"}``.
@@ -267,7 +267,8 @@ def read_survey(survey, current_pairs, *, low_rating=None, columns=None) -> Surv
     problems = col.Problems()
     table = _renamed(as_table(survey, "survey"), columns, problems)
     current = _current(current_pairs, problems)
-    frame = frame_of(table, ("mentee_id", "mentor_id", "respondent", "change"), problems, SURVEY_ALIASES)
+    required = ("mentee_id", "mentor_id", "respondent", "change") + (("compatibility",) if low is not None else ())
+    frame = frame_of(table, required, problems, SURVEY_ALIASES)
     if frame is None or problems:
         raise InputError(problems.cases)
     answers = _parse(table, frame, current, problems)
