@@ -173,3 +173,27 @@ def test_survey_to_rematch_to_carry_over_on_the_bundled_cohort(data, base, tmp_p
     with pytest.raises(SystemExit) as usage:
         cli.main(["rematch", str(tmp_path / "current.csv"), str(paths["mentees"]), str(paths["mentors"])])
     assert usage.value.code == 2 and "give a requests file or --survey" in capsys.readouterr().err
+
+
+def test_the_walkthrough_of_docs_rematch(data, base):
+    answers = pd.DataFrame([
+        ("E001", "M015", "mentee", 2, "yes"), ("E001", "M015", "mentor", 3, "no"),
+        ("E002", "M015", "mentee", 4, "no"), ("E002", "M015", "mentor", 2, "yes"),
+        ("E003", "M028", "mentee", 1, "yes"),
+        ("E004", "M002", "mentee", 2, "no"), ("E004", "M002", "mentor", 4, "no"),
+        ("E006", "M039", "mentee", 1, "yes"), ("E006", "M039", "mentor", 2, "yes"),
+        ("E007", "M002", "mentee", 3, "yes"), ("E007", "M002", "mentor", 5, ""),
+    ], columns=["Mentee ID", "Mentor ID", "Respondent", "Compatibility", "Wishes to change"])
+    survey = matching.read_survey(answers, base, low_rating=2)
+    assert survey.requests.values.tolist() == [["E001", "M015", "mentee"], ["E002", "M015", "mentor"],
+                                               ["E003", "M028", "mentee"], ["E006", "M039", "both"],
+                                               ["E007", "M002", "mentee"]]
+    assert survey.flagged[["mentee_id", "mentor_id", "rated_low_by", "note"]].values.tolist() == [
+        ["E004", "M002", "mentee", "the mentee rated 2, the mentor rated 4 (at or below 2); no change asked"]]
+    assert survey.answers["outcome"].iloc[-1] == "unanswered" and len(survey.unanswered) == 49
+    new = matching.rematch(base, data["mentees"], data["mentors"], survey.requests, relatedness=data["relatedness"])
+    assert repr(new) == "RematchResult(52 pairs: 48 kept, 4 re-matched, 0 moved, 0 placed; 1 withdrawn; OPTIMAL)"
+    assert new.carry_over()[["id", "level", "area", "priority"]].values.tolist() == [["E007", "6", "Fire", 2.0]]
+    s = new.summary
+    assert (s["pairs"], s["unmatched"], s["ineligible"], s["no_eligible_mentor"], s["capacity_exhausted"],
+            s["not_waitlisted"], s["program_mentees"]) == (52, 9, 2, 0, 1, 6, 61)
