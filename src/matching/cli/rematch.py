@@ -11,6 +11,7 @@ are left out of ``carry_over.csv``.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..checkpoint.carry import CARRY_OVER_STEP
@@ -23,6 +24,25 @@ from .common import add_inputs, add_outputs, done, export
 NAME = "rematch"
 #: Extra CSV files written only when their table is not empty.
 OPTIONAL = ("flags", "survey_flagged")
+
+
+class _Intermixed(argparse.ArgumentParser):
+    """Options may sit between the positionals (``pairs mentees mentors --relatedness R requests``).
+
+    Python 3.11's argparse fills an optional positional (``requests``, ``nargs="?"``) with
+    nothing at the first option it meets; intermixed parsing reads all positionals first.
+    """
+
+    _mixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._mixing:
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
 
 
 def add_parser(sub) -> None:
@@ -49,6 +69,7 @@ def add_parser(sub) -> None:
                    help=f"priority added to withdrawn mentees in carry_over.csv (default {CARRY_OVER_STEP:g})")
     add_outputs(p, "rematch-output")
     p.set_defaults(usage_error=p.error)
+    p.__class__ = _Intermixed
 
 
 def _requests(args):
