@@ -133,6 +133,8 @@ def test_form_question_text_is_mapped_with_columns_and_options_are_checked():
     with pytest.raises(InputError, match="missing required column 'compatibility'"):  # ratings never ignored
         matching.read_survey(answers.drop(columns="How compatible are you (1-5)?"), _current(), low_rating=2,
                              columns={k: v for k, v in columns.items() if v != "compatibility"})
+    with pytest.raises(InputError, match="survey is required"):
+        matching.read_survey(None, _current())
     with pytest.raises(SettingsError, match="low_rating must be a number"):
         matching.read_survey(answers, _current(), low_rating="2", columns=columns)
 

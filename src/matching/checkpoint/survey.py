@@ -265,6 +265,8 @@ def read_survey(survey, current_pairs, *, low_rating=None, columns=None) -> Surv
     """
     low = _check_low_rating(low_rating)
     problems = col.Problems()
+    if survey is None:
+        raise InputError([{"file": "survey", "problem": "survey is required (a DataFrame or a CSV / Excel path)"}])
     table = _renamed(as_table(survey, "survey"), columns, problems)
     current = _current(current_pairs, problems)
     required = ("mentee_id", "mentor_id", "respondent", "change") + (("compatibility",) if low is not None else ())
