@@ -4,9 +4,10 @@
 Besides the result's tables it writes into ``--out``: ``carry_over.csv`` (the withdrawn
 mentees' rows for the next session, priority raised; always written, perhaps empty),
 ``flags.csv`` (pairs that did not ask but break a hard rule) and ``survey_flagged.csv``
-(pairs rated low in the survey), the last two only when not empty; a stale one from an
-earlier run in the same folder is removed. Like every export, gender and race columns
-are left out of ``carry_over.csv``.
+(pairs rated low in the survey), the last two only when not empty. They are CSV whatever
+``--format`` (inputs of the next step); a stale one from an earlier run in the same
+folder is removed. Like every export, gender and race columns are left out of
+``carry_over.csv``.
 """
 
 from __future__ import annotations
