@@ -254,3 +254,13 @@ def test_carry_over_keeps_the_columns_as_given_and_finds_a_loose_priority_header
     with pytest.raises(SettingsError, match="carry-over step"):
         new.carry_over(step=-1)
     assert new.carry_over(step=999.5)["PRIORITY"].tolist() == [1000.0]
+
+
+def test_a_requesting_mentee_comes_before_a_waitlisted_one():
+    mentees = pd.DataFrame({"id": ["A", "W"], "level": [1, 1], "area": ["a", "x"], "kbu": ["k1", "k2"]})
+    mentors = pd.DataFrame({"id": ["X", "Z"], "level": [3, 3], "area": ["x", "z"], "kbu": ["k3", "k4"],
+                            "capacity": [1, 1]})
+    current = pd.DataFrame({"mentee_id": ["A"], "mentor_id": ["X"]})
+    new = matching.rematch(current, mentees, mentors, _ask(("A", "X", "mentee")), waitlist=["W"])
+    assert new.mentor_of == {"A": "Z"} and list(new.waitlisted["mentee_id"]) == ["W"]
+    assert (new.summary["capacity_exhausted"], new.summary["no_eligible_mentor"]) == (1, 0)
