@@ -21,6 +21,7 @@ from .examples import example_paths, load_example
 from .files.tables import read_table
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
+from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
@@ -36,6 +37,8 @@ __all__ = [
     "Diagnosis",
     "rematch",
     "RematchResult",
+    "read_survey",
+    "Survey",
     "MatchResult",
     "SolveInfo",
     "Settings",
