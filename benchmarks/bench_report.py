@@ -52,6 +52,7 @@ def _one(n: int, repeats: int) -> dict:
                 [x.cost for e in why.values() for x in e.not_chosen if not x.broken]
         priced = {"prices": len(costs), "unpriced": sum(c is None for c in costs),
                   "bounds": sum(c is not None and not c.exact for c in costs),
+                  "short_chain_bounds": sum(c is not None and c.method == "bound" for c in costs),
                   "re_solved": sum(c is not None and c.method == "re-solve" for c in costs),
                   "report_mb": round((Path(folder) / "report.html").stat().st_size / 2**20, 1)}
     m, r = statistics.median(match_s), statistics.median(report_s)
