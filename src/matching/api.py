@@ -80,16 +80,25 @@ def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None,
     """
     settings = Settings.coerce(settings)
     started = time.perf_counter()
-    with _progress.scope(progress):
+    with _progress.scope(progress), _progress.bar(3, "reading the tables", unit="step") as bar:
         cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
                              extra_criteria=extra_criteria)
         log = read_decisions(decisions) if decisions is not None else None
         if log is not None:
             cohort = apply_upfront(cohort, log)
+        _step(bar, "scoring and solving (large cohorts: certificate rounds)")
         result = solve_cohort(cohort, settings, seconds={"validate": time.perf_counter() - started})
+        _step(bar, "replaying the committee's decisions")
         if log is not None:
             result = MatchResult.from_outcome(replay(result, log))
+        bar.update(1)
     return result
+
+
+def _step(bar, text: str) -> None:
+    bar.update(1)
+    if hasattr(bar, "set_description"):
+        bar.set_description(text)
 
 
 def candidate_frame(cohort: Cohort, cands: Candidates) -> pd.DataFrame:
