@@ -119,7 +119,7 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
     from .solvers.certified import solve_certified
 
     def scan(rows, price):
-        return best_reduced(cohort, settings, rows, price, k=scoring.TOP_K)
+        return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
 
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
                                           score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed)
