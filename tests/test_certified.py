@@ -42,15 +42,17 @@ SETTINGS = [{}, {"require_more_experience": False}, {"allow_same_area": True}, {
 def forced_sparse(k: int, mentor_k: int = 1, *, local: float | None = None, near: int | None = None):
     """Solve every cohort on a sparse candidate set of about ``k`` mentors per mentee (the
     certificate's scan also returns ``k``), optionally re-solving rounds locally more often."""
-    saved = scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K, certified.LOCAL, certified.NEAR
+    saved = (scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K, certified.LOCAL,
+             certified.NEAR, certified.REGION)
     scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K = 0, k, mentor_k, k
     certified.LOCAL = saved[4] if local is None else local
     certified.NEAR = saved[5] if near is None else near
+    certified.REGION = 1.0 if local == 1.0 else saved[6]
     try:
         yield
     finally:
         (scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K,
-         certified.LOCAL, certified.NEAR) = saved
+         certified.LOCAL, certified.NEAR, certified.REGION) = saved
 
 
 def cohort_of(n, seed, *, ratio=0.67, capacity=(1, 2), collide=False, n_preferences=5, **kw):

@@ -46,6 +46,8 @@ MAX_ROUNDS = 60
 #: breaking a price; arcs within ``(score spread) / NEAR`` of tight lead to the region.
 LOCAL = 0.05
 NEAR = 80
+#: Largest region (share of mentees) re-solved locally; a cold solve is as cheap beyond.
+REGION = 0.25
 #: Bellman-Ford passes allowed to prove a local re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
 
@@ -138,7 +140,7 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm):
     proved optimal, else from scratch. Returns ``(mentor_of, c, u, v, steps, how)``."""
     c = weight * prio[fi] + fs
     if warm is not None:
-        mentor_of = local_optimum(n, m, fi, fj, fs, prio, left, weight, *warm)
+        mentor_of = local_optimum(n, m, fi, fj, fs, prio, left, weight, *warm, largest=REGION)
         if mentor_of is not None:
             try:
                 return mentor_of, c, *_prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "local"
