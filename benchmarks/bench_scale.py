@@ -50,8 +50,8 @@ def _dense_scipy(cohort, settings, result, budget_bytes: float):
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    from matching import kernel
-    from matching.result import PRIORITY_RESOLUTION
+    from matching.scoring import kernel
+    from matching.review.result import PRIORITY_RESOLUTION
 
     n, cap = len(cohort.mentees), cohort.mentors.capacity
     seat_of = np.repeat(np.arange(len(cap)), cap)
@@ -79,7 +79,7 @@ def _score_pass(cohort, settings) -> float:
     """Seconds to score every pair once (allowed mask and integer totals), no solving."""
     import numpy as np
 
-    from matching import kernel
+    from matching.scoring import kernel
 
     kernel._CACHE[0] = None
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from matching.errors import SolverError
 from matching.solvers import certified
 from matching.solvers.warm import local_optimum, optimum
-from matching.sparse import _MentorBest
+from matching.scoring.sparse import _MentorBest
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -65,13 +65,13 @@ def test_local_re_solve_proved_optimal_equals_cold_solve(seed, n, m, depth, shar
     old = np.random.default_rng(seed + 1).random(len(i)) < share
     before = optimum(n, m, i[old], j[old], score[old], prio, left, weight)
     c = weight * prio[i] + score
-    u, v, _ = certified._prices(m, i[old], j[old], c[old], left, before)
+    u, v, _ = certified.prices(m, i[old], j[old], c[old], left, before)
     broken = c - u[i] - v[j] > 0
     cold = optimum(n, m, i, j, score, prio, left, weight)
     warm = local_optimum(n, m, i, j, score, prio, left, weight, before, c - u[i] - v[j] >= -3,
                          np.unique(i[broken]), depth=depth, largest=1.0)
     try:
-        certified._prices(m, i, j, c, left, warm)
+        certified.prices(m, i, j, c, left, warm)
     except SolverError:
         assert broken.any()  # the old optimum itself is proved whenever no arc breaks a price
     else:
@@ -79,7 +79,7 @@ def test_local_re_solve_proved_optimal_equals_cold_solve(seed, n, m, depth, shar
     # a region grown over every arc holds whole components: always proved, always optimal
     whole = local_optimum(n, m, i, j, score, prio, left, weight, before, np.ones(len(i), bool),
                           np.unique(i[broken]), depth=n + m, largest=1.0)
-    certified._prices(m, i, j, c, left, whole)
+    certified.prices(m, i, j, c, left, whole)
     assert _objective(whole, i, j, score, prio) == _objective(cold, i, j, score, prio)
 
 
@@ -88,4 +88,4 @@ def test_proof_step_limit_refuses_rather_than_loops():
     i, j = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
     c = np.array([10, 1, 1, 10], np.int64)
     with pytest.raises(SolverError):
-        certified._prices(2, i, j, c, np.array([1, 1]), np.array([1, 0]), limit=3)
+        certified.prices(2, i, j, c, np.array([1, 1]), np.array([1, 0]), limit=3)

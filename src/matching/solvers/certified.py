@@ -30,7 +30,7 @@ from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
 from .warm import local_optimum, optimum
 
-__all__ = ["solve_certified", "certificate_weight", "NO_BOUND"]
+__all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "NO_BOUND"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
                       "internal error", status="NOT_CERTIFIED")
 
 
-def _prices(m, i, j, c, left, mentor_of, limit: int | None = None):
+def prices(m, i, j, c, left, mentor_of, limit: int | None = None):
     """Prices ``(u, v)`` proving ``mentor_of`` optimal on arcs ``(i, j)``: the lowest mentor prices.
 
     Lowest mentor prices (the mentees' best dual) leave the most room for the pairs left
@@ -143,11 +143,11 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm):
         mentor_of = local_optimum(n, m, fi, fj, fs, prio, left, weight, *warm, largest=REGION)
         if mentor_of is not None:
             try:
-                return mentor_of, c, *_prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "local"
+                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "local"
             except SolverError:
                 log.debug("the local re-solve is not optimal for the whole graph: solving from scratch")
     mentor_of = optimum(n, m, fi, fj, fs, prio, left, weight)
-    return mentor_of, c, *_prices(m, fi, fj, c, left, mentor_of), "cold"
+    return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of), "cold"
 
 
 def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1):

@@ -17,7 +17,7 @@ import logging
 import numpy as np
 
 from ..errors import SolverError
-from .flow import _STATUS_TEXT, assign
+from .flow import STATUS_TEXT, assign
 
 __all__ = ["optimum", "local_optimum", "region"]
 
@@ -38,7 +38,7 @@ def _flow(n, m, i, j, score, prio, left, weight, everyone: bool = False):
     if everyone and name == "INFEASIBLE":
         return None
     if mentor_of is None:
-        raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
+        raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
     return mentor_of
 
 
