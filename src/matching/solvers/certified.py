@@ -8,12 +8,18 @@ total score). An assignment is optimal for the full problem if, and only if, som
 prices are also tight on its pairs, zero for unmatched mentees and zero for mentors with
 a spare seat (complementary slackness).
 
-:func:`solve_certified` solves a sparse graph (each mentee's best mentors) with
-min-cost flow, recovers prices from its optimum (shortest paths over its residual graph,
-a vectorized Bellman-Ford), and asks the caller to ``scan`` every allowed pair left out
-for one with ``c[i, j] > u[i] + v[j]``. Such pairs are added and the graph re-solved; when
-none is left, the prices prove the answer optimal for every allowed pair: the dual
-objective equals the primal one, as recorded in ``Assignment.extra["certificate"]``.
+:func:`solve_certified` solves a sparse graph (each mentee's best mentors and each
+mentor's best mentees) with min-cost flow, recovers prices from its optimum (shortest
+paths over its residual graph, a vectorized Bellman-Ford), and asks the caller to
+``scan`` the allowed pairs left out for one with ``c[i, j] > u[i] + v[j]``. A mentee is
+scanned only if its bound from its last scan, plus the largest price drop since then
+among the mentors it could still gain from, leaves room for one. Every pair a scan
+returns joins the graph (those close to breaking a price break one soon after), and the
+graph is re-solved: from scratch, or, when only a few mentees' prices broke, only in the
+region around them (:func:`~matching.solvers.warm.local_optimum`), an answer kept only if
+the prices prove it optimal on the whole graph. When no pair breaks a price, the prices
+prove the answer optimal for every allowed pair: the dual objective equals the primal
+one, as recorded in ``Assignment.extra["certificate"]``.
 """
 
 from __future__ import annotations
