@@ -52,6 +52,9 @@ MAX_ROUNDS = 60
 #: breaking a price; arcs within ``(score spread) / NEAR`` of tight lead to the region.
 LOCAL = 0.05
 NEAR = 80
+#: Pairs the scan finds join the flow graph when they break a price or come within
+#: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
+JOIN = 20
 #: Largest region (share of mentees) re-solved locally; a cold solve is as cheap beyond.
 REGION = 0.25
 #: Bellman-Ford passes allowed to prove a local re-solve optimal before solving from scratch.
@@ -190,28 +193,37 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     seats = left > 0
     usable = seats[j]
     i, j, score = i[usable], j[usable], score[usable]
-    near = max(1, (int(score_range[1]) - int(score_range[0])) // NEAR)
+    spread = int(score_range[1]) - int(score_range[0])
+    near, join = max(1, spread // NEAR), max(1, spread // JOIN)
     bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
+    spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
     added, rounds, warm = ([], [], []), [], None
     for _ in range(MAX_ROUNDS):
         t0 = time.perf_counter()
         mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm)
         t1 = time.perf_counter()
         slack = u - weight * prio
+        gap = spare[2] - v[spare[1]] - slack[spare[0]]
         rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]))
-        fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, i * m + j, m)
+        keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
+        fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
         rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
                        "bellman_ford_steps": steps, "rows_scanned": int(len(rows)), "pairs_found": int(len(fresh[0])),
-                       "violations": int(breaks.sum()), "scan_seconds": round(time.perf_counter() - t1, 4)})
+                       "violations": int(breaks.sum() + (gap > 0).sum()),
+                       "scan_seconds": round(time.perf_counter() - t1, 4)})
         log.debug("certificate round %d: %s", len(rounds), rounds[-1])
         if not rounds[-1]["violations"]:
             break
         for store, new in zip(added, fresh):
             store.append(new)
-        # every pair found joins the graph (those breaking no price yet would break one soon)
-        reduced = np.concatenate([score - v[j] - slack[i], fresh[2] - v[fresh[1]] - slack[fresh[0]]])
-        i, j, score = (np.concatenate([a, f]) for a, f in zip((i, j, score), fresh))
-        start = np.unique(fresh[0][breaks])
+        # pairs breaking a price, or within ``join`` of it, join the graph; the others wait
+        found = np.concatenate([gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
+        pool = tuple(np.concatenate([a, f]) for a, f in zip(spare, fresh))
+        go = found >= -join
+        reduced = np.concatenate([score - v[j] - slack[i], found[go]])
+        i, j, score = (np.concatenate([a, p[go]]) for a, p in zip((i, j, score), pool))
+        spare = tuple(p[~go] for p in pool)
+        start = np.unique(pool[0][found > 0])
         warm = (mentor_of, reduced >= -near, start) if len(start) <= LOCAL * n else None
     else:
         return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
@@ -219,7 +231,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     for store, new in zip(added, fresh):
         store.append(new)
     return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
-                       (len(i), len(i) + len(fresh[0]))), \
+                       (len(i), len(i) + len(spare[0]) + len(fresh[0]))), \
         *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
 
 
