@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from matching.errors import SolverError
+from matching.scoring.sparse import _MentorBest
 from matching.solvers import certified
 from matching.solvers.warm import local_optimum, optimum
-from matching.scoring.sparse import _MentorBest
 
 
 @hsettings(max_examples=60, deadline=None)

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import SolverError
 from .flow import STATUS_TEXT, assign
 
-__all__ = ["optimum", "local_optimum", "region"]
+__all__ = ["local_optimum", "optimum", "region"]
 
 log = logging.getLogger(__name__)
 
