@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..files.ids import nfc
+
 __all__ = ["People", "Cohort", "PairTable"]
 
 
@@ -23,7 +25,8 @@ class People:
     Attributes
     ----------
     role : {"mentee", "mentor"}
-    ids : ndarray of str
+    ids : ndarray of object
+        Exact id text (Unicode NFC), never a fixed-width numpy string array.
     level : ndarray of int64
     area, kbu : ndarray of int32
         Codes into :attr:`Cohort.areas` and :attr:`Cohort.kbus`.
@@ -217,10 +220,11 @@ class Cohort:
 
 
 def _index_of(sorted_ids: np.ndarray, ids) -> np.ndarray:
-    ids = np.asarray(ids, dtype=object).astype(str) if len(ids) else np.zeros(0, dtype=str)
-    if len(sorted_ids) == 0:
+    """Positions of ``ids`` (compared as exact text in NFC) in ``sorted_ids``, -1 where absent."""
+    ids = nfc(np.array([str(v) for v in ids] + [None], dtype=object)[:-1])
+    if len(sorted_ids) == 0 or len(ids) == 0:
         return np.full(len(ids), -1, dtype=np.int64)
-    keys = sorted_ids.astype(str)
+    keys = np.asarray(sorted_ids, dtype=object)
     pos = np.searchsorted(keys, ids)
     pos = np.minimum(pos, len(keys) - 1)
     return np.where(keys[pos] == ids, pos, -1).astype(np.int64)

@@ -90,7 +90,7 @@ def _input_columns(frame: pd.DataFrame, cohort, name: str) -> pd.DataFrame:
             raise MatchingError(
                 f"cannot include '{name}': the {role}s table has no such column (gender and race are kept only "
                 f"as anonymous codes and cannot be exported); columns available: {sorted(people.extra)}")
-        values = dict(zip(people.ids.astype(str), people.extra[name]))
+        values = dict(zip(people.ids.tolist(), people.extra[name]))
         frame[f"{role}_{name}"] = pd.Series([values.get(str(v)) for v in frame[key]], index=frame.index,
                                             dtype=object)
     return frame

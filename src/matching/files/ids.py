@@ -1,0 +1,147 @@
+"""The rules for ids and names: exact text, bounded length, no control characters.
+
+Ids are compared as exact text after Unicode NFC normalisation (a composed ``é`` and
+``e`` + combining accent are one id; a :class:`~matching.MatchingWarning` says when an
+id was changed so). An id holding a control character (C0, DEL or C1, e.g. NUL or a
+line break) or longer than :data:`MAX_ID_LENGTH` characters is refused; a name (area,
+business unit, competency, gender or race) longer than :data:`MAX_NAME_LENGTH` too.
+Ids that differ only by invisible characters (zero-width space, soft hyphen) or by
+letters that look alike (Cyrillic ``Е`` for Latin ``E``) are kept apart, with a warning.
+
+Examples
+--------
+>>> shown("E1\\x00")
+'E1\\\\x00'
+>>> skeleton("\\u0415\\u200b1") == skeleton("E1")
+True
+>>> closest(["E01x"], ["E001", "E01", "M01"])["E01x"]
+'E01'
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MatchingWarning
+
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "nfc", "bad_text", "shown", "skeleton",
+           "lookalikes", "closest", "warn_ids"]
+
+#: Longest id accepted (characters).
+MAX_ID_LENGTH = 256
+#: Longest area, business unit, competency, gender or race name accepted (characters).
+MAX_NAME_LENGTH = 1000
+#: Control characters refused in ids: C0, DEL and C1 (a regular expression class).
+CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+_SHOWN = 60
+# Letters of other scripts that look like Latin ones (the common part of Unicode's confusables).
+_CONFUSABLE = str.maketrans({
+    **dict(zip("АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁһԛԝ", "ABESIJKMHOPCTXYaeijopcxysdhqw")),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρτυχ", "ABEZHIKMNOPTYXoikvptux")),
+})
+
+
+def nfc(values: np.ndarray) -> np.ndarray:
+    """Text values in NFC (object array; non-text values and ASCII text unchanged)."""
+    out = np.array(values, dtype=object, copy=True)
+    if not len(out):
+        return out
+    s = pd.Series(out, dtype=object)
+    wide = np.flatnonzero((s.map(lambda v: isinstance(v, str)) & ~s.str.isascii().fillna(True)).to_numpy(bool))
+    for k in wide:
+        out[k] = unicodedata.normalize("NFC", out[k])
+    return out
+
+
+def bad_text(values: np.ndarray, limit: int, *, control: bool = True) -> list[tuple[int, str]]:
+    """``(position, problem)`` for each text value with a control character or over ``limit`` characters."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    if not text.any():
+        return []
+    t = s[text]
+    length = t.str.len().to_numpy(np.int64)
+    ctrl = t.str.contains(CONTROL, regex=True).to_numpy(bool) if control else np.zeros(len(t), bool)
+    out = []
+    for k, pos in enumerate(np.flatnonzero(text)):
+        if length[k] > limit:
+            out.append((int(pos), f"has {length[k]:,} characters, more than the limit of {limit:,}"))
+        elif ctrl[k]:
+            out.append((int(pos), f"'{shown(t.iloc[k])}' holds a control character (such as NUL or a line "
+                                  "break), which is not allowed"))
+    return out
+
+
+def shown(value) -> str:
+    """An id as safe to print: control and invisible characters escaped, long text cut."""
+    text = str(value)
+    cut = len(text) > _SHOWN
+    text = text[:_SHOWN]
+    if not text.isprintable() or any(unicodedata.category(c) == "Cf" for c in text):
+        text = "".join(c if c.isprintable() and unicodedata.category(c) != "Cf"
+                       else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text + (f"... ({len(str(value)):,} characters)" if cut else "")
+
+
+def skeleton(value: str) -> str:
+    """What an id looks like: NFKC, invisible characters dropped, look-alike letters mapped to Latin."""
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return text.translate(_CONFUSABLE)
+
+
+def lookalikes(ids) -> list[tuple[str, ...]]:
+    """Groups of distinct ids that look the same (see :func:`skeleton`); only non-ASCII ids are examined."""
+    ids = [v for v in ids if isinstance(v, str)]
+    odd = [v for v in ids if not v.isascii()]
+    if not odd:
+        return []
+    groups: dict[str, set] = {}
+    for v in odd:
+        groups.setdefault(skeleton(v), set()).add(v)
+    for v in ids:
+        if v.isascii() and v in groups:
+            groups[v].add(v)
+    return sorted(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
+
+
+def warn_ids(ids: np.ndarray, raw: np.ndarray, where: str) -> None:
+    """Warn about ids changed by NFC and about look-alike ids, naming ``where``."""
+    changed = [(a, b) for a, b in zip(raw, ids) if isinstance(a, str) and a != b]
+    if changed:
+        warnings.warn(MatchingWarning(
+            f"{where}: {len(changed)} id(s) were normalised to Unicode NFC (composed accents), e.g. "
+            f"'{shown(changed[0][1])}'; ids are compared after this normalisation"), stacklevel=4)
+    groups = lookalikes(ids)
+    if groups:
+        text = "; ".join(" / ".join(f"'{shown(v)}'" for v in g) for g in groups[:5])
+        warnings.warn(MatchingWarning(
+            f"{where}: {len(groups)} group(s) of ids differ only by invisible or look-alike characters and are "
+            f"kept as different people: {text}"), stacklevel=4)
+
+
+def closest(unknown, known, *, budget: int = 200_000) -> dict[str, str]:
+    """For each unknown id, a known id that looks the same or is spelt nearly the same.
+
+    Spelling is compared for as many unknown ids as ``budget`` / number of known ids allows
+    (it is slow for large cohorts); look-alikes are found for all.
+    """
+    known = [k for k in known if isinstance(k, str)]
+    limit = budget // max(len(known), 1)
+    looks = {}
+    for k in known:
+        looks.setdefault(skeleton(k), k)
+    out = {}
+    for n, u in enumerate(dict.fromkeys(u for u in unknown if isinstance(u, str))):
+        hit = looks.get(skeleton(u))
+        if hit is None and n < limit and len(u) <= MAX_ID_LENGTH:
+            near = difflib.get_close_matches(u, known, n=1, cutoff=0.75)
+            hit = near[0] if near else None
+        if hit is not None and hit != u:
+            out[u] = hit
+    return out
