@@ -19,8 +19,10 @@ a column named ``gender``, ``race``, ``sex`` or ``ethnicity`` (or ``mentee_``/
 ``mentor_`` + one of those) in a table passed in is dropped unless named in
 ``include=``.
 
-Writing is atomic: each file is written to a temporary file in the same folder,
-then renamed over the target; if anything fails, earlier outputs are left intact.
+Writing is atomic for the whole set of files (:func:`atomic_write`): every file is
+written into a staging folder beside the target first, then swapped in; if anything
+fails, the previous run's files are left exactly as they were. Table names become
+file and sheet names and are checked (:func:`check_names`).
 
 Examples
 --------
@@ -33,8 +35,11 @@ Examples
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -44,8 +49,12 @@ import pandas as pd
 
 from ..errors import MatchingError
 
+log = logging.getLogger("matching")
+
 __all__ = ["DANGEROUS", "neutralise", "restore", "result_tables", "write_csv", "write_excel", "write_json",
-           "write", "read_back", "atomic_write", "FORMATS"]
+           "write", "read_back", "atomic_write", "check_names", "csv_files", "excel_file", "json_file",
+           "export_files", "FORMATS",
+           "MAX_CELL"]
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +65,8 @@ PROTECTED = frozenset({"gender", "race", "sex", "ethnicity"})
 TABLES = ("pairs", "changes", "withdrawn", "waitlisted", "unmatched", "mentees", "mentors",
           "available_mentors", "history")
 FORMATS = ("csv", "xlsx", "json")
+#: Most characters an Excel cell holds; longer text is refused (the xlsx writer would cut it).
+MAX_CELL = 32_767
 
 
 def neutralise(value):
@@ -136,9 +147,16 @@ def result_tables(result, *, include: Iterable[str] = ()) -> dict[str, pd.DataFr
     >>> "mentor_name" in result_tables(r, include=["name"])["pairs"]
     True
     """
-    include = tuple(include)
+    include = (include,) if isinstance(include, str) else tuple(include)
     if isinstance(result, Mapping):
-        tables = {str(k): v for k, v in result.items()}
+        tables = dict(result.items())
+        check_names(tables)
+        wrong = [k for k, v in tables.items() if not isinstance(v, pd.DataFrame)]
+        if wrong:
+            raise MatchingError(f"table '{wrong[0]}' must be a pandas DataFrame; got {type(tables[wrong[0]]).__name__}")
+    elif not any(isinstance(getattr(result, k, None), pd.DataFrame) for k in TABLES):
+        raise MatchingError("nothing to write: expected a match or re-match result or a {name: DataFrame} "
+                            f"mapping; got {type(result).__name__}")
     else:
         tables = {k: getattr(result, k) for k in TABLES if isinstance(getattr(result, k, None), pd.DataFrame)}
         cohort = getattr(result, "cohort", None)
@@ -165,42 +183,153 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def atomic_write(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
-    """Write every target to a temporary sibling, then rename them all into place.
+    """Write a set of files all or none: every file into a staging folder, then swapped in.
 
-    Every file is fully written before the first rename, so a failure while writing
-    leaves all previous outputs intact. An unwritable destination is a
-    :class:`~matching.MatchingError` naming it.
+    Each writer is called with a temporary path to write. Only when every file is
+    written are the targets replaced (each old file moved aside, the new one renamed
+    into place); a failure at any point puts the moved files back, so the previous
+    outputs are left exactly as they were. Other files in the folders are never
+    touched. An unwritable, read-only or full destination is a
+    :class:`~matching.MatchingError` naming the path; cleaning up never raises over it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in atomic_write({folder / "a.txt": lambda t: t.write_text("a"),
+    ...                                folder / "b.txt": lambda t: t.write_text("b")})]
+    ['a.txt', 'b.txt']
     """
-    temps: dict[Path, Path] = {}
+    paths = [_path(p, "file") for p in targets]
+    stage = _Staging()
+    where = paths[0] if paths else None
     try:
-        for path, writer in targets.items():
+        for path, writer in zip(paths, targets.values()):
+            where = path
             if path.is_dir():
                 raise MatchingError(f"cannot write '{path}': it is a folder, not a file")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-            writer(temps[path])
-        for path, temp in temps.items():
-            os.replace(temp, path)
+            writer(stage.file(path))
+        for path in paths:
+            where = path
+            stage.swap(path)
+        stage.done = True
     except OSError as exc:
-        where = exc.filename or next(iter(targets), "")
-        raise MatchingError(f"cannot write '{where}': {exc.strerror or exc}") from exc
+        raise MatchingError(f"cannot write '{exc.filename or where}': {exc.strerror or exc}"
+                            + stage.rollback()) from exc
+    except BaseException:
+        note = stage.rollback()
+        if note:
+            log.error("writing '%s' failed%s", where, note)
+        raise
     finally:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
-    return list(targets)
+        stage.cleanup()
+    return paths
+
+
+class _Staging:
+    """Staging folders (one per target folder) and the swaps made, for :func:`atomic_write`."""
+
+    def __init__(self):
+        self.folders: dict[Path, Path] = {}
+        self.created: list[Path] = []
+        self.staged: dict[Path, Path] = {}
+        self.swapped: list[tuple[Path, Path | None]] = []
+        self.done = False
+
+    def file(self, path: Path) -> Path:
+        parent = path.parent
+        if parent not in self.folders:
+            missing = [d for d in (parent, *parent.parents) if not d.exists()]
+            parent.mkdir(parents=True, exist_ok=True)
+            self.created += missing  # deepest first: removed in this order on failure
+            self.folders[parent] = parent / f".matching-staging-{uuid.uuid4().hex[:12]}"
+            self.folders[parent].mkdir()
+        self.staged[path] = self.folders[parent] / f"new-{len(self.staged)}"
+        return self.staged[path]
+
+    def swap(self, path: Path) -> None:
+        old = None
+        if path.exists() or path.is_symlink():
+            old = self.folders[path.parent] / f"old-{len(self.swapped)}"
+            os.replace(path, old)
+        self.swapped.append((path, old))
+        os.replace(self.staged[path], path)
+
+    def rollback(self) -> str:
+        """Undo the swaps made; a note for the error message if some could not be undone."""
+        lost = []
+        for path, old in reversed(self.swapped):
+            try:
+                if old is not None:
+                    os.replace(old, path)
+                elif path.exists():
+                    path.unlink()
+            except OSError:
+                lost.append(str(path))
+        self.swapped = []
+        return f" (and the earlier '{lost[0]}' could not be restored)" if lost else ""
+
+    def cleanup(self) -> None:
+        for folder in self.folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        if not self.done:
+            for folder in self.created:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+
+
+def _path(dest, what: str) -> Path:
+    """``dest`` as a Path, or a MatchingError (``None``, a number, an empty text)."""
+    if isinstance(dest, (str, os.PathLike)) and str(os.fspath(dest)).strip():
+        path = Path(os.fspath(dest))
+        if "\x00" in str(path):
+            raise MatchingError(f"the {what} path {str(path)!r} holds a NUL character")
+        return path
+    raise MatchingError(f"the {what} to write must be a path (str or os.PathLike); got {dest!r}")
+
+
+_BAD_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\[\]]')
+
+
+def check_names(names: Iterable[str], *, sheets: bool = False) -> None:
+    """Table names must be usable as file names (and Excel sheet titles): no ``/``, ``\\``,
+    ``..``, ``:*?"<>|[]`` or control characters, not blank, distinct ignoring case,
+    and at most 31 characters for a sheet."""
+    seen: dict[str, str] = {}
+    for name in names:
+        problem = None
+        if not isinstance(name, str) or not name.strip() or name.strip(" .") == "" or name != name.strip():
+            problem = "is blank, only dots or has spaces around it"
+        elif _BAD_NAME.search(name) or ".." in name:
+            problem = 'holds a character a file or sheet name cannot hold (/ \\ : * ? " < > | [ ] or "..")'
+        elif sheets and len(name) > 31:
+            problem = "is longer than the 31 characters of an Excel sheet title"
+        elif name.casefold() in seen:
+            problem = f"is the same as table '{seen[name.casefold()]}' ignoring case"
+        if problem:
+            raise MatchingError(f"table name {name!r} {problem}; rename the table")
+        seen[name.casefold()] = name
+
+
+def csv_files(tables, folder, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The files :func:`write_csv` writes, as ``{path: writer}`` for :func:`atomic_write`."""
+    folder = _path(folder, "folder")
+    frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
+    check_names(frames)
+    return {folder / f"{name}.csv": (lambda p, f=f: f.to_csv(p, index=False, encoding="utf-8-sig",
+                                                             lineterminator="\r\n"))
+            for name, f in frames.items()}
 
 
 def write_csv(tables, folder, *, include: Iterable[str] = ()) -> list[Path]:
-    """Write each table to ``folder/<name>.csv`` (UTF-8 with BOM, CRLF), neutralised.
+    """Write each table to ``folder/<name>.csv`` (UTF-8 with BOM, CRLF), neutralised, all or none.
 
     Returns the paths written. Read back with :func:`read_back`, or with
     ``pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]).map(restore)``.
     """
-    folder = Path(folder)
-    frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
-    return atomic_write({folder / f"{name}.csv": (lambda p, f=f: f.to_csv(p, index=False, encoding="utf-8-sig",
-                                                                     lineterminator="\r\n"))
-                    for name, f in frames.items()})
+    return atomic_write(csv_files(tables, folder, include=include))
 
 
 def _cell(value):
@@ -213,15 +342,20 @@ def _sheet(book, name: str, frame: pd.DataFrame) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
-    sheet = book.create_sheet(name[:31])
-    sheet.append([str(c) for c in frame.columns])
-    for row_no, row in enumerate(frame.astype(object).itertuples(index=False), start=2):
+    sheet = book.create_sheet(name)
+    header = [str(c) for c in frame.columns]
+    for row_no, row in enumerate([header] + list(frame.astype(object).itertuples(index=False)), start=1):
         cells = [_cell(v) for v in row]
         for col_no, v in enumerate(cells):
-            if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-                raise MatchingError(f"cannot write Excel: table '{name}', row {row_no}, column "
-                                    f"'{frame.columns[col_no]}' holds a control character Excel cannot store; "
+            if not isinstance(v, str):
+                continue
+            where = f"cannot write Excel: table '{name}', row {row_no}, column '{header[col_no][:60]}'"
+            if ILLEGAL_CHARACTERS_RE.search(v):
+                raise MatchingError(f"{where} holds a control character Excel cannot store; "
                                     "export to CSV or JSON instead")
+            if len(v) > MAX_CELL:
+                raise MatchingError(f"{where} holds {len(v):,} characters, more than the {MAX_CELL:,} an Excel "
+                                    "cell holds; export to CSV or JSON instead")
         sheet.append(cells)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -231,11 +365,13 @@ def _sheet(book, name: str, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[sheet.cell(1, k + 1).column_letter].width = min(max(width + 2, 8), 60)
 
 
-def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
-    """Write each table to a sheet of one ``.xlsx`` workbook, neutralised."""
+def excel_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The workbook :func:`write_excel` writes, as ``{path: writer}`` for :func:`atomic_write`."""
     from openpyxl import Workbook
 
+    path = _path(path, "workbook")
     frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
+    check_names(frames, sheets=True)
 
     def writer(temp: Path) -> None:
         book = Workbook()
@@ -245,7 +381,12 @@ def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
         with open(temp, "wb") as fh:
             book.save(fh)
 
-    return atomic_write({Path(path): writer})[0]
+    return {path: writer}
+
+
+def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
+    """Write each table to a sheet of one ``.xlsx`` workbook, neutralised."""
+    return atomic_write(excel_file(tables, path, include=include))[0]
 
 
 def _json_default(value):
@@ -262,32 +403,39 @@ def _records(frame: pd.DataFrame) -> dict:
                                                                      for r in rows]}
 
 
-def write_json(tables, path, *, include: Iterable[str] = ()) -> Path:
-    """Write ``{"summary", "info", "tables": {name: {"columns", "records"}}}`` (text as-is)."""
+def json_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The file :func:`write_json` writes, as ``{path: writer}`` for :func:`atomic_write`."""
+    path = _path(path, "file")
     data = {"format": "mentor-matching", "version": 1}
     if not isinstance(tables, Mapping):
         data["summary"] = getattr(tables, "summary", None)
         info = getattr(tables, "info", None)
         data["info"] = info.to_dict() if info is not None else None
     frames = result_tables(tables, include=include)
+    check_names(frames)
     if data.get("summary") is not None:
         frames.pop("summary", None)  # kept as a dict above, with its types
     data["tables"] = {name: _records(f) for name, f in frames.items()}
     text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False, default=_json_default)
+    return {path: lambda temp: temp.write_text(text, encoding="utf-8")}
 
-    def writer(temp: Path) -> None:
-        temp.write_text(text, encoding="utf-8")
 
-    return atomic_write({Path(path): writer})[0]
+def write_json(tables, path, *, include: Iterable[str] = ()) -> Path:
+    """Write ``{"summary", "info", "tables": {name: {"columns", "records"}}}`` (text as-is)."""
+    return atomic_write(json_file(tables, path, include=include))[0]
+
+
+def export_files(result, dest, *, format: str = "csv", include: Iterable[str] = ()) -> dict:
+    """``{path: writer}`` of :func:`write` (to add more files, e.g. a report, to one atomic set)."""
+    if format not in FORMATS:
+        raise MatchingError(f"The 'format' option must be one of {list(FORMATS)}. Got {format!r} instead.")
+    make = {"csv": csv_files, "xlsx": excel_file, "json": json_file}[format]
+    return make(result, dest, include=include)
 
 
 def write(result, dest, *, format: str = "csv", include: Iterable[str] = ()) -> list[Path]:
-    """Write in one of :data:`FORMATS`: ``csv`` into folder ``dest``, else file ``dest``."""
-    if format not in FORMATS:
-        raise MatchingError(f"The 'format' option must be one of {list(FORMATS)}. Got {format!r} instead.")
-    if format == "csv":
-        return write_csv(result, dest, include=include)
-    return [(write_excel if format == "xlsx" else write_json)(result, dest, include=include)]
+    """Write in one of :data:`FORMATS`: ``csv`` into folder ``dest``, else file ``dest``; all files or none."""
+    return atomic_write(export_files(result, dest, format=format, include=include))
 
 
 def _restored(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,15 +19,17 @@ True
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
 from . import charts
+from ..errors import MatchingError
 from ..files.export import atomic_write
 
-__all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
+__all__ = ["result_html", "report_html", "write_report", "report_file", "explanation_text", "summary_rows"]
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
@@ -220,5 +222,13 @@ def write_report(result, path, *, title: str = "Mentoring match report", explana
         Add each pair's explanation (folded, opens on click without JavaScript); a
         ``{mentee_id: text}`` dict supplies texts already computed.
     """
+    return atomic_write(report_file(result, path, title=title, explanations=explanations))[0]
+
+
+def report_file(result, path, *, title: str = "Mentoring match report", explanations=True) -> dict:
+    """``{path: writer}`` of :func:`write_report`, to write the report in one
+    :func:`~matching.files.export.atomic_write` set with other files."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise MatchingError(f"the report to write must be a path (str or os.PathLike); got {path!r}")
     text = report_html(result, title=title, explanations=explanations)
-    return atomic_write({Path(path): lambda temp: temp.write_text(text, encoding="utf-8")})[0]
+    return {Path(path): lambda temp: temp.write_text(text, encoding="utf-8")}
