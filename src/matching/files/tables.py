@@ -58,9 +58,11 @@ class Table:
     lines: np.ndarray | None = None
 
     def row_label(self, position: int):
-        """The row as a person would find it: line number in a file, else index label."""
+        """The row as a person would find it: line number in a file (None if it cannot be
+        told, e.g. an edited row of a re-sorted frame), else index label."""
         if self.lines is not None:
-            return int(self.lines[position])
+            line = int(self.lines[position])
+            return line if line >= 0 else None
         if self.from_file:
             return int(position) + 2
         label = self.frame.index[position]
@@ -70,7 +72,9 @@ class Table:
         """Every row's label (vectorized :meth:`row_label`), as an object array."""
         n = len(self.frame)
         if self.lines is not None:
-            return np.asarray(self.lines, dtype=np.int64).astype(object)
+            out = np.asarray(self.lines, dtype=np.int64).astype(object)
+            out[np.asarray(self.lines) < 0] = None
+            return out
         if self.from_file:
             return (np.arange(n) + 2).astype(object)
         return np.asarray(self.frame.index.tolist() + [None], dtype=object)[:n]
@@ -118,19 +122,24 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
                   max_bytes=MAX_BYTES if max_bytes is None else max_bytes,
                   max_rows=MAX_ROWS if max_rows is None else max_rows)
     frame = table.frame
-    frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": _Lines(table.lines)}
+    frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": _Lines(table.lines, frame)}
     return frame
 
 
 class _Lines:
     """Line numbers kept in ``DataFrame.attrs``: shared (pandas deep-copies attrs on
-    every operation), read-only, and comparable (``pd.concat`` compares attrs)."""
+    every operation), read-only, and comparable (``pd.concat`` compares attrs).
 
-    __slots__ = ("array",)
+    Each column's cell hashes are kept too, so that a frame re-sorted and re-indexed
+    (``sort_values(ignore_index=True)``, ``reset_index(drop=True)``) still finds each
+    row's line by its content (:func:`_lines_of`)."""
 
-    def __init__(self, array):
+    __slots__ = ("array", "hashes")
+
+    def __init__(self, array, frame=None):
         self.array = np.array(array, dtype=np.int64)
         self.array.flags.writeable = False
+        self.hashes = {} if frame is None else {c: _cell_hashes(frame[c]) for c in frame.columns}
 
     def __deepcopy__(self, memo):
         return self
@@ -292,18 +301,66 @@ def as_table(data, role: str) -> Table | None:
 
 def _frame_table(frame: pd.DataFrame, role: str) -> Table:
     info = frame.attrs.get(_ATTR) if isinstance(frame.attrs, dict) else None
-    lines = info.get("lines") if isinstance(info, dict) else None
-    lines = lines.array if isinstance(lines, _Lines) else None
-    if lines is not None:
-        index = frame.index
-        if isinstance(index, pd.RangeIndex) and len(index) == len(lines) and index.start == 0 and index.step == 1:
-            pass
-        elif (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and len(index)
-              and index.min() >= 0 and index.max() < len(lines)):
-            lines = lines[index.to_numpy()]
-        else:
-            lines = None
+    kept = info.get("lines") if isinstance(info, dict) else None
+    lines = _lines_of(frame, kept) if isinstance(kept, _Lines) else None
     if lines is None:
         return Table(frame=frame, source=role)
     return Table(frame=frame, source=str(info.get("source") or role), sheet=info.get("sheet"), from_file=True,
                  lines=lines)
+
+
+def _cell_hashes(column: pd.Series) -> np.ndarray | None:
+    try:
+        return pd.util.hash_array(column.astype(object).where(column.notna(), None).to_numpy(dtype=object))
+    except (TypeError, ValueError):
+        return None
+
+
+def _row_hashes(frame: pd.DataFrame, kept: _Lines):
+    """Row hashes of the columns both frames have (current, as read), or None."""
+    common = [c for c in frame.columns if kept.hashes.get(c) is not None]
+    if not common or frame.columns.duplicated().any():
+        return None
+    now, then = np.zeros(len(frame), np.uint64), np.zeros(len(kept.array), np.uint64)
+    with np.errstate(over="ignore"):
+        for k, c in enumerate(common):
+            cells = _cell_hashes(frame[c])
+            if cells is None:
+                return None
+            factor = np.uint64(1_000_003 + 2 * k)
+            now = now * factor + cells
+            then = then * factor + kept.hashes[c]
+    return now, then
+
+
+def _by_content(now: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """For each current row, the position read with the same content (-1: none); repeats in order."""
+    read = pd.DataFrame({"h": then, "pos": np.arange(len(then))})
+    read["k"] = read.groupby("h").cumcount()
+    cur = pd.DataFrame({"h": now})
+    cur["k"] = cur.groupby("h").cumcount()
+    return cur.merge(read, on=["h", "k"], how="left")["pos"].fillna(-1).to_numpy(np.int64)
+
+
+def _lines_of(frame: pd.DataFrame, kept: _Lines) -> np.ndarray | None:
+    """The file line of each row of a frame from :func:`read_table`, -1 where it cannot be told.
+
+    The index points at the rows read unless the frame was re-indexed; each row's content
+    checks it, and a row whose index does not match is found by its content instead.
+    """
+    lines, index = kept.array, frame.index
+    cand = None
+    if (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and len(index)
+            and index.min() >= 0 and index.max() < len(lines)):
+        cand = index.to_numpy(np.int64)
+    hashes = _row_hashes(frame, kept)
+    if hashes is None:
+        return lines[cand] if cand is not None else None
+    now, then = hashes
+    ok = (then[cand] == now) if cand is not None else np.zeros(len(frame), bool)
+    if ok.all():
+        return lines[cand]
+    found = _by_content(now, then)
+    trust = cand is not None and bool(ok[found >= 0].all())
+    pos = np.where(ok, cand if cand is not None else -1, np.where(found >= 0, found, cand if trust else -1))
+    return np.where(pos >= 0, lines[np.maximum(pos, 0)], -1)
