@@ -131,8 +131,8 @@ def _as_floats(name: str, values) -> np.ndarray:
         if isinstance(exc, MatchingError):
             raise
         ragged = "inhomogeneous" in str(exc) or "sequence" in str(exc)
-        raise _refuse(name, "must return a (mentees, mentors) array of numbers; got "
-                      + ("a ragged list (rows of different lengths)" if ragged else type(values).__name__)) from None
+        got = "a ragged list (rows of different lengths)" if ragged else type(values).__name__
+        raise _refuse(name, f"must return numbers in a (mentees, mentors) array; got {got}") from None
 
 
 def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
