@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..errors import MatchingWarning
 
-__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "nfc", "bad_text", "shown", "skeleton",
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "nfc", "canonical", "bad_text", "shown", "skeleton",
            "lookalikes", "closest", "warn_ids"]
 
 #: Longest id accepted (characters).
@@ -56,6 +56,11 @@ def nfc(values: np.ndarray) -> np.ndarray:
     for k in wide:
         out[k] = unicodedata.normalize("NFC", out[k])
     return out
+
+
+def canonical(value) -> str:
+    """One id as given by a caller (``explain(" E1 ")``), read like the input tables: stripped, NFC."""
+    return unicodedata.normalize("NFC", str(value).strip())
 
 
 def bad_text(values: np.ndarray, limit: int, *, control: bool = True) -> list[tuple[int, str]]:

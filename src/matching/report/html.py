@@ -28,6 +28,7 @@ import pandas as pd
 from . import charts
 from ..errors import MatchingError
 from ..files.export import atomic_write
+from ..files.ids import canonical
 
 __all__ = ["result_html", "report_html", "write_report", "report_file", "explanation_text", "summary_rows"]
 
@@ -132,6 +133,7 @@ def _fallback_explanation(result, row) -> str:
 
 def explanation_text(result, mentee_id) -> str:
     """Why this mentee got this mentor: ``result.explain`` where available, else the parts."""
+    mentee_id = canonical(mentee_id)
     match = result.pairs[result.pairs["mentee_id"] == mentee_id]
     if len(match):
         if hasattr(result, "explain"):

@@ -104,6 +104,7 @@ class UnmatchedExplanation:
 def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
     """Explain why ``mentee_id`` is unmatched (see :meth:`MatchResult.explain_unmatched`)."""
     i = mentee_position(result, mentee_id)
+    mentee_id = result.cohort.mentees.ids[i]
     cohort, settings = result.cohort, result.settings
     if result.assignment.mentor_of[i] >= 0:
         mid = cohort.mentors.ids[result.assignment.mentor_of[i]]
