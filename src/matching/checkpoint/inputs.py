@@ -108,7 +108,7 @@ def _parse_requests(table: Table | None, problems) -> list[tuple[int, str, str, 
     frame = frame_of(table, ("mentee_id", "mentor_id", "requested_by"), problems)
     if frame is None:
         return []
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     by = col.text_values(frame["requested_by"])
     rows = []
     for pos in range(len(frame)):
@@ -137,7 +137,7 @@ def _parse_current(table: Table, cohort: Cohort, left: dict, problems) -> list[t
     frame = frame_of(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return []
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     mentees, mentors = set(cohort.mentees.ids.tolist()), set(cohort.mentors.ids.tolist())
     rows, first = [], {}
     for pos in range(len(frame)):

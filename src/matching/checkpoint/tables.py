@@ -35,7 +35,7 @@ def parse_left(table: Table | None, cohort: Cohort, pair_ids: tuple[set, set], p
     frame = frame_of(table, ("id",), problems, {"person_id": "id", "mentee_id": "id", "mentor_id": "id"})
     if frame is None:
         return out
-    ids = col.text_values(frame["id"])
+    ids = col.id_values(frame["id"])
     roles = col.text_values(frame["role"]) if "role" in frame else np.full(len(frame), None, object)
     known = {"mentee": set(cohort.mentees.ids.tolist()) | pair_ids[0],
              "mentor": set(cohort.mentors.ids.tolist()) | pair_ids[1]}
@@ -69,7 +69,7 @@ def parse_history(table: Table | None, problems) -> pd.DataFrame:
     frame = frame_of(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return empty
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     by = (col.text_values(frame["requested_by"]) if "requested_by" in frame
           else np.full(len(frame), None, dtype=object))
     for pos in range(len(frame)):
@@ -96,7 +96,7 @@ def parse_waitlist(waitlist, cohort: Cohort, paired: set, problems) -> np.ndarra
     out = np.zeros(n, dtype=bool)
     if frame is None:
         return out
-    ids = col.text_values(frame["mentee_id"])
+    ids = col.id_values(frame["mentee_id"])
     pos_of = cohort.mentee_index([x or "" for x in ids])
     for pos, (e, i) in enumerate(zip(ids, pos_of)):
         if e is None or i < 0:

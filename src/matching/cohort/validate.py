@@ -71,6 +71,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
     if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
         return None
     ids = col.parse_ids(table, frame, problems)
+    col.check_controls(table, frame, "preferences", ids, problems)
     n = len(frame)
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
     side = _Side(

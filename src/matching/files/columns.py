@@ -132,15 +132,31 @@ def text_values(series: pd.Series) -> np.ndarray:
 
 
 def id_values(series: pd.Series) -> np.ndarray:
-    """Cells of an id column as stripped text in Unicode NFC, ``None`` where missing."""
-    return idrules.nfc(text_values(series))
+    """Cells of an id column as stripped text in Unicode NFC, ``None`` where missing.
+
+    A cell holding a control character that stripping would remove is kept whole, so
+    that it is refused (or unknown) rather than read as another id."""
+    out = idrules.nfc(text_values(series))
+    cells = series.to_numpy(dtype=object)
+    hidden = idrules.hidden_controls(cells)
+    out[hidden] = cells[hidden]
+    return out
+
+
+def check_controls(table: Table, frame: pd.DataFrame, column: str, ids, problems: Problems) -> None:
+    """A list-of-ids column (preferences) must not hide a control character."""
+    if column not in frame.columns:
+        return
+    for pos in idrules.hidden_controls(frame[column].to_numpy(dtype=object)):
+        problems.add(table, f"{column} hold a control character (such as NUL), which is not allowed in ids",
+                     column=column, position=pos, id=_id(ids[pos]))
 
 
 def parse_ids(table: Table, frame: pd.DataFrame, problems: Problems) -> np.ndarray:
     """Ids as exact text (NFC); missing, repeated, too long or control-character ids are
     problems (each repeat names the first row). Bad ids come back as ``None``."""
     raw = text_values(frame["id"])
-    ids = idrules.nfc(raw)
+    ids = id_values(frame["id"])
     s = pd.Series(ids, dtype=object)
     for pos in np.flatnonzero(s.isna().to_numpy()):
         problems.add(table, "id is missing", column="id", position=pos)

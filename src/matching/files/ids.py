@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..errors import MatchingWarning
 
-__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "nfc", "canonical", "bad_text", "shown", "skeleton",
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "HIDDEN", "nfc", "canonical", "hidden_controls", "bad_text", "shown", "skeleton",
            "lookalikes", "closest", "warn_ids"]
 
 #: Longest id accepted (characters).
@@ -38,6 +38,9 @@ MAX_ID_LENGTH = 256
 MAX_NAME_LENGTH = 1000
 #: Control characters refused in ids: C0, DEL and C1 (a regular expression class).
 CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+#: Control characters that stripping would hide (all but tab, line breaks, vertical tab and form feed,
+#: which are stripped from the ends of a cell like spaces).
+HIDDEN = r"[\x00-\x08\x0e-\x1f\x7f-\x9f]"
 _SHOWN = 60
 # Letters of other scripts that look like Latin ones (the common part of Unicode's confusables).
 _CONFUSABLE = str.maketrans({
@@ -56,6 +59,17 @@ def nfc(values: np.ndarray) -> np.ndarray:
     for k in wide:
         out[k] = unicodedata.normalize("NFC", out[k])
     return out
+
+
+def hidden_controls(cells) -> np.ndarray:
+    """Positions of text cells holding a control character that stripping would remove
+    (``"E1\\x85".strip() == "E1"``): such a cell must be refused, not read as ``E1``."""
+    s = pd.Series(np.asarray(cells, dtype=object), dtype=object)
+    text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    if not text.any():
+        return np.zeros(0, np.int64)
+    hit = s[text].str.contains(HIDDEN, regex=True).to_numpy(bool)
+    return np.flatnonzero(text)[hit]
 
 
 def canonical(value) -> str:
