@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from ..files.ids import nfc
 
@@ -221,10 +222,12 @@ class Cohort:
 
 def _index_of(sorted_ids: np.ndarray, ids) -> np.ndarray:
     """Positions of ``ids`` (compared as exact text in NFC) in ``sorted_ids``, -1 where absent."""
-    ids = nfc(np.array([str(v) for v in ids] + [None], dtype=object)[:-1])
+    ids = nfc(pd.Series(np.asarray(ids, dtype=object) if len(ids) else np.zeros(0, object), dtype=object)
+              .astype(str).to_numpy(dtype=object))
     if len(sorted_ids) == 0 or len(ids) == 0:
         return np.full(len(ids), -1, dtype=np.int64)
-    keys = np.asarray(sorted_ids, dtype=object)
-    pos = np.searchsorted(keys, ids)
-    pos = np.minimum(pos, len(keys) - 1)
-    return np.where(keys[pos] == ids, pos, -1).astype(np.int64)
+    keys = pd.Index(np.asarray(sorted_ids, dtype=object))
+    if keys.is_unique:  # a hash lookup: exact text, fast for object arrays
+        return keys.get_indexer(ids).astype(np.int64)
+    pos = np.minimum(np.searchsorted(keys.to_numpy(), ids), len(keys) - 1)
+    return np.where(keys.to_numpy()[pos] == ids, pos, -1).astype(np.int64)

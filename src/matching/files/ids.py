@@ -49,13 +49,26 @@ _CONFUSABLE = str.maketrans({
 })
 
 
+def _text(values) -> pd.Series:
+    """An object Series whose ``.str`` methods work even when no cell is text (then all None)."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    try:
+        s.str  # noqa: B018 (raises when no cell is text)
+    except AttributeError:
+        return pd.Series(np.full(len(s), None, dtype=object), dtype=object)
+    return s
+
+
 def nfc(values: np.ndarray) -> np.ndarray:
     """Text values in NFC (object array; non-text values and ASCII text unchanged)."""
     out = np.array(values, dtype=object, copy=True)
-    if not len(out):
-        return out
-    s = pd.Series(out, dtype=object)
-    wide = np.flatnonzero((s.map(lambda v: isinstance(v, str)) & ~s.str.isascii().fillna(True)).to_numpy(bool))
+    try:
+        if "".join(out).isascii():  # the common case, at C speed: nothing to normalise
+            return out
+    except TypeError:  # some cells are not text
+        pass
+    ascii_ = _text(out).str.isascii().to_numpy(dtype=object)
+    wide = np.flatnonzero(ascii_ == False)  # noqa: E712 (NaN for non-text cells)
     for k in wide:
         out[k] = unicodedata.normalize("NFC", out[k])
     return out
@@ -64,12 +77,10 @@ def nfc(values: np.ndarray) -> np.ndarray:
 def hidden_controls(cells) -> np.ndarray:
     """Positions of text cells holding a control character that stripping would remove
     (``"E1\\x85".strip() == "E1"``): such a cell must be refused, not read as ``E1``."""
-    s = pd.Series(np.asarray(cells, dtype=object), dtype=object)
-    text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    if not text.any():
+    s = _text(cells)
+    if not len(s):
         return np.zeros(0, np.int64)
-    hit = s[text].str.contains(HIDDEN, regex=True).to_numpy(bool)
-    return np.flatnonzero(text)[hit]
+    return np.flatnonzero(s.str.contains(HIDDEN, regex=True, na=False).to_numpy(bool))
 
 
 def canonical(value) -> str:
@@ -79,19 +90,18 @@ def canonical(value) -> str:
 
 def bad_text(values: np.ndarray, limit: int, *, control: bool = True) -> list[tuple[int, str]]:
     """``(position, problem)`` for each text value with a control character or over ``limit`` characters."""
-    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    if not text.any():
+    s = _text(values)
+    if not len(s):
         return []
-    t = s[text]
-    length = t.str.len().to_numpy(np.int64)
-    ctrl = t.str.contains(CONTROL, regex=True).to_numpy(bool) if control else np.zeros(len(t), bool)
+    length = s.str.len().to_numpy(dtype=float, na_value=0.0)  # NaN (0) for non-text cells
+    long = length > limit
+    ctrl = s.str.contains(CONTROL, regex=True, na=False).to_numpy(bool) if control else np.zeros(len(s), bool)
     out = []
-    for k, pos in enumerate(np.flatnonzero(text)):
-        if length[k] > limit:
-            out.append((int(pos), f"has {length[k]:,} characters, more than the limit of {limit:,}"))
-        elif ctrl[k]:
-            out.append((int(pos), f"'{shown(t.iloc[k])}' holds a control character (such as NUL or a line "
+    for pos in np.flatnonzero(long | ctrl):
+        if long[pos]:
+            out.append((int(pos), f"has {int(length[pos]):,} characters, more than the limit of {limit:,}"))
+        else:
+            out.append((int(pos), f"'{shown(s.iloc[pos])}' holds a control character (such as NUL or a line "
                                   "break), which is not allowed"))
     return out
 
