@@ -131,12 +131,12 @@ def text_values(series: pd.Series) -> np.ndarray:
     return out
 
 
-def id_values(series: pd.Series) -> np.ndarray:
+def id_values(series: pd.Series, text: np.ndarray | None = None) -> np.ndarray:
     """Cells of an id column as stripped text in Unicode NFC, ``None`` where missing.
 
     A cell holding a control character that stripping would remove is kept whole, so
     that it is refused (or unknown) rather than read as another id."""
-    out = idrules.nfc(text_values(series))
+    out = idrules.nfc(text_values(series) if text is None else text)
     cells = series.to_numpy(dtype=object)
     hidden = idrules.hidden_controls(cells)
     out[hidden] = cells[hidden]
@@ -156,7 +156,7 @@ def parse_ids(table: Table, frame: pd.DataFrame, problems: Problems) -> np.ndarr
     """Ids as exact text (NFC); missing, repeated, too long or control-character ids are
     problems (each repeat names the first row). Bad ids come back as ``None``."""
     raw = text_values(frame["id"])
-    ids = id_values(frame["id"])
+    ids = id_values(frame["id"], raw)
     s = pd.Series(ids, dtype=object)
     for pos in np.flatnonzero(s.isna().to_numpy()):
         problems.add(table, "id is missing", column="id", position=pos)

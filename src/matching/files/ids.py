@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 import warnings
 
@@ -59,6 +60,20 @@ def _text(values) -> pd.Series:
     return s
 
 
+def _clean(values, pattern: str | None, limit: int | None = None) -> bool:
+    """True when no text cell matches ``pattern`` nor is longer than ``limit`` (one pass at C speed)."""
+    cells = np.asarray(values, dtype=object)
+    strs = cells[pd.notna(cells)]
+    try:
+        joined = "".join(strs)
+    except TypeError:  # some cells are numbers
+        strs = [v for v in strs.tolist() if isinstance(v, str)]
+        joined = "".join(strs)
+    if limit is not None and max(map(len, strs), default=0) > limit:
+        return False
+    return pattern is None or re.search(pattern, joined) is None
+
+
 def nfc(values: np.ndarray) -> np.ndarray:
     """Text values in NFC (object array; non-text values and ASCII text unchanged)."""
     out = np.array(values, dtype=object, copy=True)
@@ -77,9 +92,9 @@ def nfc(values: np.ndarray) -> np.ndarray:
 def hidden_controls(cells) -> np.ndarray:
     """Positions of text cells holding a control character that stripping would remove
     (``"E1\\x85".strip() == "E1"``): such a cell must be refused, not read as ``E1``."""
-    s = _text(cells)
-    if not len(s):
+    if _clean(cells, HIDDEN):
         return np.zeros(0, np.int64)
+    s = _text(cells)
     return np.flatnonzero(s.str.contains(HIDDEN, regex=True, na=False).to_numpy(bool))
 
 
@@ -90,9 +105,9 @@ def canonical(value) -> str:
 
 def bad_text(values: np.ndarray, limit: int, *, control: bool = True) -> list[tuple[int, str]]:
     """``(position, problem)`` for each text value with a control character or over ``limit`` characters."""
-    s = _text(values)
-    if not len(s):
+    if _clean(values, CONTROL if control else None, limit):
         return []
+    s = _text(values)
     length = s.str.len().to_numpy(dtype=float, na_value=0.0)  # NaN (0) for non-text cells
     long = length > limit
     ctrl = s.str.contains(CONTROL, regex=True, na=False).to_numpy(bool) if control else np.zeros(len(s), bool)
@@ -141,7 +156,8 @@ def lookalikes(ids) -> list[tuple[str, ...]]:
 
 def warn_ids(ids: np.ndarray, raw: np.ndarray, where: str) -> None:
     """Warn about ids changed by NFC and about look-alike ids, naming ``where``."""
-    changed = [(a, b) for a, b in zip(raw, ids) if isinstance(a, str) and a != b]
+    differ = np.flatnonzero(pd.notna(raw) & pd.notna(ids) & (np.asarray(raw, dtype=object) != ids))
+    changed = [(raw[k], ids[k]) for k in differ]
     if changed:
         warnings.warn(MatchingWarning(
             f"{where}: {len(changed)} id(s) were normalised to Unicode NFC (composed accents), e.g. "
