@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..files.ids import nfc
 
+from ..errors import MatchingError
+
 __all__ = ["People", "Cohort", "PairTable"]
 
 
@@ -104,8 +106,6 @@ class People:
         KeyError
             Never: a missing column raises :class:`matching.MatchingError`.
         """
-        from ..errors import MatchingError
-
         try:
             return self.extra[name]
         except KeyError:

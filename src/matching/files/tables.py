@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from .excel import excel_rows
 
-__all__ = ["Table", "read_table", "as_table", "MAX_BYTES", "MAX_ROWS"]
+__all__ = ["Table", "read_table", "as_table", "normalize_header", "MAX_BYTES", "MAX_ROWS", "EXCEL_SUFFIXES"]
 
 #: Largest input file read by default (bytes); pass ``max_bytes=`` to read a larger one.
 MAX_BYTES = 200 * 2**20
@@ -211,10 +211,13 @@ def _finish(path: Path, raw: pd.DataFrame, *, sheet, columns, first_line: int, m
     return Table(frame=frame, source=path.name, sheet=sheet, from_file=True, lines=lines)
 
 
+def normalize_header(name) -> str:
+    """How headers compare: ``' Years Experience '`` -> ``'years_experience'``."""
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
 def _renamed(path: Path, names: list, mapping, sheet) -> list:
     """Apply ``columns=``; every key must name a header (compared loosely)."""
-    from .columns import normalize_header
-
     mapping = dict(mapping)
     loose = {normalize_header(k): v for k, v in mapping.items()}
     present = {normalize_header(n) for n in names}
