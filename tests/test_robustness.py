@@ -147,6 +147,50 @@ def test_a_failure_while_swapping_the_set_in_restores_every_previous_file(two_re
     assert _snapshot(tmp_path) == before and not list(tmp_path.glob(".matching-staging-*"))
 
 
+def test_cleanup_never_raises_over_the_real_error(two_results, tmp_path, monkeypatch):
+    import shutil
+
+    def broken_rmtree(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    def broken_writer(temp):
+        raise OSError(28, "No space left on device", str(temp))
+
+    monkeypatch.setattr(shutil, "rmtree", broken_rmtree)
+    with pytest.raises(matching.MatchingError, match="No space left on device") as err:
+        export.atomic_write({tmp_path / "a.csv": lambda t: t.write_text("a"), tmp_path / "b.csv": broken_writer})
+    assert "b.csv" in str(err.value) and not (tmp_path / "a.csv").exists()
+
+
+def test_a_file_that_cannot_be_put_back_is_kept_and_named(two_results, tmp_path, monkeypatch):
+    two_results[0].to_csv(tmp_path)
+    real, calls = os.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 4 or len(calls) >= 5 and "staging" not in str(dst):  # 2nd swap fails, so does undoing
+            raise OSError(5, "Input/output error", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(matching.MatchingError, match="could not be put back; it is kept as") as err:
+        two_results[1].to_csv(tmp_path)
+    kept = re.search(r"kept as '([^']+)'", str(err.value)).group(1)
+    assert Path(kept).exists()
+
+
+def test_an_unwritable_destination_is_a_matching_error_naming_it(two_results, tmp_path, monkeypatch):
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    for write, target in ((two_results[0].to_csv, tmp_path / "out"), (two_results[0].to_json, tmp_path / "r.json"),
+                          (two_results[0].to_excel, tmp_path / "r.xlsx")):
+        with pytest.raises(matching.MatchingError, match="Permission denied") as err:
+            write(target)
+        assert str(target) in str(err.value) and not isinstance(err.value, PermissionError)
+
+
 def test_a_failed_write_into_a_new_folder_leaves_no_folder(two_results, tmp_path, monkeypatch):
     def broken(self, *args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -334,6 +378,17 @@ def test_look_alike_ids_are_kept_apart_with_a_warning_and_suggested_for_unknown_
                                                           for x in ("E1", "M1")]
     with pytest.raises(matching.InputError, match="did you mean 'E1'"):
         result.explain("E01", price=False)
+
+
+def test_unknown_ids_in_overrides_and_checkpoint_requests_suggest_the_closest(base, example):
+    with pytest.raises(matching.InputError) as err:
+        base.with_pins([("E0001", "M01")])
+    assert [p.split("; ")[-1] for p in problems(err)] == ["did you mean 'E001'?", "did you mean 'M001'?"]
+    current = base.pairs[["mentee_id", "mentor_id"]].head(2)
+    asks = pd.DataFrame({"mentee_id": ["e0O1"], "mentor_id": [current["mentor_id"].iloc[0]],
+                         "requested_by": ["mentee"]})
+    with pytest.raises(matching.InputError, match="unknown mentee 'e0O1'; did you mean 'E001'"):
+        matching.rematch(current, example["mentees"], example["mentors"], asks, relatedness=example["relatedness"])
 
 
 # --------------------------------------------------------------------------- fuzz: nothing merged, nothing lost

@@ -56,8 +56,9 @@ def atomic_write(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
             stage.swap(path)
         stage.done = True
     except OSError as exc:
-        raise MatchingError(f"cannot write '{exc.filename or where}': {exc.strerror or exc}"
-                            + stage.rollback()) from exc
+        detail = "" if exc.filename in (None, str(where)) or ".matching-staging-" in str(exc.filename) \
+            else f" ({exc.filename})"
+        raise MatchingError(f"cannot write '{where}': {exc.strerror or exc}{detail}" + stage.rollback()) from exc
     except BaseException:
         note = stage.rollback()
         if note:
@@ -77,6 +78,7 @@ class _Staging:
         self.staged: dict[Path, Path] = {}
         self.swapped: list[tuple[Path, Path | None]] = []
         self.done = False
+        self.keep = False
 
     def file(self, path: Path) -> Path:
         parent = path.parent
@@ -107,19 +109,27 @@ class _Staging:
                 elif path.exists():
                     path.unlink()
             except OSError:
-                lost.append(str(path))
+                lost.append((path, old))
         self.swapped = []
-        return f" (and the earlier '{lost[0]}' could not be restored)" if lost else ""
+        if not lost:
+            return ""
+        self.keep = True  # the earlier files are still in the staging folder: never delete it
+        path, old = lost[0]
+        return f" (and the earlier '{path}' could not be put back; it is kept as '{old}')"
 
     def cleanup(self) -> None:
-        for folder in self.folders.values():
-            shutil.rmtree(folder, ignore_errors=True)
-        if not self.done:
-            for folder in self.created:
-                try:
+        """Remove the staging folders (and folders made for a set that failed); never raises."""
+        if self.keep:
+            return
+        leftovers = list(self.folders.values()) + ([] if self.done else self.created)
+        for folder in leftovers:
+            try:
+                if folder in self.created:
                     folder.rmdir()
-                except OSError:
-                    pass
+                else:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except Exception:  # noqa: BLE001 (cleanup must never hide the real error)
+                log.warning("could not remove the temporary folder '%s'", folder)
 
 
 def as_path(dest, what: str) -> Path:

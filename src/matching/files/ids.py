@@ -30,8 +30,8 @@ import pandas as pd
 
 from ..errors import MatchingWarning
 
-__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "HIDDEN", "nfc", "canonical", "hidden_controls", "bad_text", "shown", "skeleton",
-           "lookalikes", "closest", "warn_ids"]
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "HIDDEN", "nfc", "canonical", "hidden_controls",
+           "bad_text", "shown", "skeleton", "lookalikes", "closest", "suggest", "warn_ids"]
 
 #: Longest id accepted (characters).
 MAX_ID_LENGTH = 256
@@ -139,6 +139,16 @@ def skeleton(value: str) -> str:
     return text.translate(_CONFUSABLE)
 
 
+_DIGITISH = str.maketrans({"o": "0", "i": "1", "l": "1"})
+
+
+def _loose(value: str) -> str:
+    """A key for suggestions: look-alike letters mapped, case folded, ``O``/``I``/``l`` read
+    as digits and leading zeros of numbers dropped (``E0O1`` and ``e1`` -> ``e1``)."""
+    text = skeleton(value).casefold().translate(_DIGITISH)
+    return re.sub(r"(?<!\d)0+(?=\d)", "", text)
+
+
 def lookalikes(ids) -> list[tuple[str, ...]]:
     """Groups of distinct ids that look the same (see :func:`skeleton`); only non-ASCII ids are examined."""
     ids = [v for v in ids if isinstance(v, str)]
@@ -170,23 +180,54 @@ def warn_ids(ids: np.ndarray, raw: np.ndarray, where: str) -> None:
             f"kept as different people: {text}"), stacklevel=4)
 
 
-def closest(unknown, known, *, budget: int = 200_000) -> dict[str, str]:
-    """For each unknown id, a known id that looks the same or is spelt nearly the same.
+def suggest(known):
+    """A function ``unknown id -> "; did you mean 'X'?"`` (or ``""``) over the ``known`` ids;
+    its look-up table is built once, on first use.
 
-    Spelling is compared for as many unknown ids as ``budget`` / number of known ids allows
-    (it is slow for large cohorts); look-alikes are found for all.
+    >>> hint = suggest(["E001", "M001"])
+    >>> hint("E0O1"), hint("zzz")
+    ("; did you mean 'E001'?", '')
     """
+    find = _finder(known)
+    cache: dict[str, str | None] = {}
+
+    def hint(unknown) -> str:
+        if not isinstance(unknown, str):
+            return ""
+        if unknown not in cache:
+            cache[unknown] = find(unknown)
+        return f"; did you mean '{shown(cache[unknown])}'?" if cache[unknown] else ""
+
+    return hint
+
+
+def _finder(known, budget: int = 200_000):
+    """``unknown -> known id that looks the same or is spelt nearly the same, or None``.
+
+    Spelling is compared only while ``budget`` (ids compared) lasts: it is slow for large
+    cohorts; look-alikes are found for all."""
     known = [k for k in known if isinstance(k, str)]
-    limit = budget // max(len(known), 1)
-    looks = {}
-    for k in known:
-        looks.setdefault(skeleton(k), k)
-    out = {}
-    for n, u in enumerate(dict.fromkeys(u for u in unknown if isinstance(u, str))):
-        hit = looks.get(skeleton(u))
-        if hit is None and n < limit and len(u) <= MAX_ID_LENGTH:
+    state = {"looks": None, "left": budget}
+
+    def find(u: str):
+        if state["looks"] is None:
+            state["looks"] = {}
+            for k in known:
+                state["looks"].setdefault(skeleton(k), k)
+            for k in known:
+                state["looks"].setdefault(_loose(k), k)
+        hit = state["looks"].get(skeleton(u)) or state["looks"].get(_loose(u))
+        if hit is None and state["left"] >= len(known) and len(u) <= MAX_ID_LENGTH:
+            state["left"] -= len(known)
             near = difflib.get_close_matches(u, known, n=1, cutoff=0.75)
             hit = near[0] if near else None
-        if hit is not None and hit != u:
-            out[u] = hit
-    return out
+        return hit if hit != u else None
+
+    return find
+
+
+def closest(unknown, known, *, budget: int = 200_000) -> dict[str, str]:
+    """For each unknown id, a known id that looks the same or is spelt nearly the same (see :func:`suggest`)."""
+    find = _finder(known, budget)
+    found = {u: find(u) for u in dict.fromkeys(u for u in unknown if isinstance(u, str))}
+    return {u: k for u, k in found.items() if k is not None}

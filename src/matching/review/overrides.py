@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MatchingError
+from ..files.ids import shown, suggest
 from ..cohort.model import Cohort, PairTable
 from ..cohort.validate import cohort_hash
 from .outcome import PRIORITY_RESOLUTION, Outcome
@@ -194,9 +195,12 @@ def _validate(result: Outcome, frame: pd.DataFrame, kind: str):
     i = cohort.mentee_index([x or "" for x in frame["mentee_id"]])
     j = cohort.mentor_index([x or "" for x in frame["mentor_id"]])
     for who, pos, col in (("mentee", i, "mentee_id"), ("mentor", j, "mentor_id")):
+        people = cohort.mentees if who == "mentee" else cohort.mentors
+        hint = suggest(people.ids.tolist()) if (pos < 0).any() else None
         for row in np.flatnonzero(pos < 0):
-            problems.append({"file": file, "row": int(row), "column": col, "id": frame[col][row],
-                             "problem": f"{file}: unknown {who} '{frame[col][row]}'"})
+            value = frame[col][row]
+            problems.append({"file": file, "row": int(row), "column": col, "id": shown(value),
+                             "problem": f"{file}: unknown {who} '{shown(value)}'{hint(value)}"})
     ok = (i >= 0) & (j >= 0)
     pins = (np.concatenate([cohort.pins.i, i[ok]]), np.concatenate([cohort.pins.j, j[ok]])) if kind == "pin" \
         else (cohort.pins.i, cohort.pins.j)
