@@ -191,6 +191,15 @@ def test_an_unwritable_destination_is_a_matching_error_naming_it(two_results, tm
         assert str(target) in str(err.value) and not isinstance(err.value, PermissionError)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_or_device_is_never_replaced_by_a_file(two_results, tmp_path):
+    pipe = tmp_path / "r.json"
+    os.mkfifo(pipe)
+    with pytest.raises(matching.MatchingError, match="not a regular file"):
+        two_results[0].to_json(pipe)
+    assert pipe.is_fifo()
+
+
 def test_a_failed_write_into_a_new_folder_leaves_no_folder(two_results, tmp_path, monkeypatch):
     def broken(self, *args, **kwargs):
         raise OSError(28, "No space left on device")

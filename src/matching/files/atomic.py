@@ -50,6 +50,8 @@ def atomic_write(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
             where = path
             if path.is_dir():
                 raise MatchingError(f"cannot write '{path}': it is a folder, not a file")
+            if path.exists() and not path.is_file():
+                raise MatchingError(f"cannot write '{path}': it is a device, pipe or socket, not a regular file")
             writer(stage.file(path))
         for path in paths:
             where = path
