@@ -282,6 +282,16 @@ def test_a_destination_that_is_no_path_is_a_library_error(two_results, dest):
         export.write_csv(None, "somewhere")
 
 
+def test_reading_with_no_path_or_a_foreign_file_is_a_library_error(tmp_path):
+    (tmp_path / "other.json").write_text("{}")
+    for read, arg in ((matching.read_table, None), (matching.read_table, 5), (export.read_back, None),
+                      (export.read_back, tmp_path / "missing.json"), (export.read_back, tmp_path / "other.json")):
+        with pytest.raises(matching.MatchingError):
+            read(arg)
+    with pytest.raises(matching.MatchingError, match="include must be column names"):
+        export.write_csv({"a": pd.DataFrame()}, tmp_path, include=5)
+
+
 # --------------------------------------------------------------------------- settings
 @pytest.mark.parametrize("values,text", [
     ({"targets": {"max_same_kbu_per_mentor": 10**30}}, "int in [1, 10_000]"),

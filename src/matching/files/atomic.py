@@ -42,7 +42,7 @@ def atomic_write(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
     ...                                folder / "b.txt": lambda t: t.write_text("b")})]
     ['a.txt', 'b.txt']
     """
-    paths = [as_path(p, "file") for p in targets]
+    paths = [as_path(p, "file to write") for p in targets]
     stage = _Staging()
     where = paths[0] if paths else None
     try:
@@ -141,7 +141,7 @@ def as_path(dest, what: str) -> Path:
         if "\x00" in str(path):
             raise MatchingError(f"the {what} path {str(path)!r} holds a NUL character")
         return path
-    raise MatchingError(f"the {what} to write must be a path (str or os.PathLike); got {dest!r}")
+    raise MatchingError(f"the {what} must be a path (str or os.PathLike); got {dest!r}")
 
 
 _BAD_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\[\]]')

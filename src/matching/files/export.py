@@ -141,7 +141,11 @@ def result_tables(result, *, include: Iterable[str] = ()) -> dict[str, pd.DataFr
     >>> "mentor_name" in result_tables(r, include=["name"])["pairs"]
     True
     """
-    include = (include,) if isinstance(include, str) else tuple(include)
+    if isinstance(include, str):
+        include = (include,)
+    if not isinstance(include, Iterable) or not all(isinstance(c, str) for c in include):
+        raise MatchingError(f"include must be column names (a list of str); got {include!r}")
+    include = tuple(include)
     if isinstance(result, Mapping):
         tables = dict(result.items())
         check_names(tables)
@@ -178,7 +182,7 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_files(tables, folder, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
     """The files :func:`write_csv` writes, as ``{path: writer}`` for :func:`atomic_write`."""
-    folder = as_path(folder, "folder")
+    folder = as_path(folder, "folder to write")
     frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
     check_names(frames)
     return {folder / f"{name}.csv": (lambda p, f=f: f.to_csv(p, index=False, encoding="utf-8-sig",
@@ -232,7 +236,7 @@ def excel_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Calla
     """The workbook :func:`write_excel` writes, as ``{path: writer}`` for :func:`atomic_write`."""
     from openpyxl import Workbook
 
-    path = as_path(path, "workbook")
+    path = as_path(path, "workbook to write")
     frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
     check_names(frames, sheets=True)
 
@@ -268,7 +272,7 @@ def _records(frame: pd.DataFrame) -> dict:
 
 def json_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
     """The file :func:`write_json` writes, as ``{path: writer}`` for :func:`atomic_write`."""
-    path = as_path(path, "file")
+    path = as_path(path, "file to write")
     data = {"format": "mentor-matching", "version": 1}
     if not isinstance(tables, Mapping):
         data["summary"] = getattr(tables, "summary", None)
@@ -314,7 +318,17 @@ def read_back(path) -> pd.DataFrame | dict[str, pd.DataFrame]:
     back as text, ``None`` where empty (an empty text and a missing value are the
     same cell in a spreadsheet); JSON values keep their JSON types.
     """
-    path = Path(path)
+    path = as_path(path, "export to read")
+    try:
+        return _read_back(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, unreadable or not our export
+        if isinstance(exc, MatchingError):
+            raise
+        raise MatchingError(f"cannot read '{path}' back as an export: {getattr(exc, 'strerror', None) or exc}") \
+            from exc
+
+
+def _read_back(path: Path):
     read_csv = lambda p: _restored(pd.read_csv(p, dtype=str, keep_default_na=False,  # noqa: E731
                                                na_values=[""], encoding="utf-8-sig"))
     if path.is_dir():

@@ -118,6 +118,8 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
     >>> df["id"].iloc[0]
     'M001'
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError([{"problem": f"read_table needs a path (str or os.PathLike); got {type(path).__name__}"}])
     table = _read(Path(os.fspath(path)), sheet=sheet, encoding=encoding, columns=columns, header=header,
                   max_bytes=MAX_BYTES if max_bytes is None else max_bytes,
                   max_rows=MAX_ROWS if max_rows is None else max_rows)
