@@ -110,6 +110,14 @@ def test_memory_is_bounded_by_the_data_not_rows_times_the_longest_value():
         tracemalloc.stop()
     assert len(result.pairs) + len(result.unmatched) == n
     assert peak < 300 * 2**20
+    tracemalloc.start()  # 5,000 mentees with one 1 MB id: refused, in memory the size of the data
+    try:
+        with pytest.raises(matching.InputError, match="more than the limit of 256"):
+            matching.match(people([f"E{k}" for k in range(4999)] + ["E" * 2**20]), mentors(50, 40))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20
 
 
 # --------------------------------------------------------------------------- outputs: all or none

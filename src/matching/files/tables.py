@@ -132,16 +132,17 @@ class _Lines:
     """Line numbers kept in ``DataFrame.attrs``: shared (pandas deep-copies attrs on
     every operation), read-only, and comparable (``pd.concat`` compares attrs).
 
-    Each column's cell hashes are kept too, so that a frame re-sorted and re-indexed
+    The cells as read are kept too (a copy of each column's object pointers, not of the
+    text), so that a frame re-sorted and re-indexed
     (``sort_values(ignore_index=True)``, ``reset_index(drop=True)``) still finds each
     row's line by its content (:func:`_lines_of`)."""
 
-    __slots__ = ("array", "hashes")
+    __slots__ = ("array", "cells")
 
     def __init__(self, array, frame=None):
         self.array = np.array(array, dtype=np.int64)
         self.array.flags.writeable = False
-        self.hashes = {} if frame is None else {c: _cell_hashes(frame[c]) for c in frame.columns}
+        self.cells = {} if frame is None else {c: frame[c].to_numpy(dtype=object, copy=True) for c in frame.columns}
 
     def __deepcopy__(self, memo):
         return self
@@ -314,27 +315,40 @@ def _frame_table(frame: pd.DataFrame, role: str) -> Table:
                  lines=lines)
 
 
-def _cell_hashes(column: pd.Series) -> np.ndarray | None:
+def _cell_hashes(cells: np.ndarray) -> np.ndarray | None:
     try:
-        return pd.util.hash_array(column.astype(object).where(column.notna(), None).to_numpy(dtype=object))
+        return pd.util.hash_array(np.where(pd.isna(cells), None, cells).astype(object))
     except (TypeError, ValueError):
         return None
 
 
-def _row_hashes(frame: pd.DataFrame, kept: _Lines):
-    """Row hashes of the columns both frames have (current, as read), or None."""
-    common = [c for c in frame.columns if kept.hashes.get(c) is not None]
-    if not common or frame.columns.duplicated().any():
-        return None
+def _common(frame: pd.DataFrame, kept: _Lines) -> list:
+    """Columns both the frame and the table as read have (by name, each once)."""
+    if frame.columns.duplicated().any():
+        return []
+    return [c for c in frame.columns if c in kept.cells]
+
+
+def _same_rows(frame: pd.DataFrame, kept: _Lines, cand: np.ndarray, common: list) -> np.ndarray:
+    """Whether each row holds the cells read at position ``cand`` (missing equals missing)."""
+    ok = np.ones(len(frame), bool)
+    for c in common:
+        now, then = frame[c].to_numpy(dtype=object), kept.cells[c][cand]
+        with np.errstate(invalid="ignore"):
+            ok &= (now == then) | (pd.isna(now) & pd.isna(then))
+    return ok
+
+
+def _row_hashes(frame: pd.DataFrame, kept: _Lines, common: list):
+    """Row hashes of the common columns (current, as read), or None."""
     now, then = np.zeros(len(frame), np.uint64), np.zeros(len(kept.array), np.uint64)
     with np.errstate(over="ignore"):
         for k, c in enumerate(common):
-            cells = _cell_hashes(frame[c])
-            if cells is None:
+            a, b = _cell_hashes(frame[c].to_numpy(dtype=object)), _cell_hashes(kept.cells[c])
+            if a is None or b is None:
                 return None
             factor = np.uint64(1_000_003 + 2 * k)
-            now = now * factor + cells
-            then = then * factor + kept.hashes[c]
+            now, then = now * factor + a, then * factor + b
     return now, then
 
 
@@ -358,14 +372,16 @@ def _lines_of(frame: pd.DataFrame, kept: _Lines) -> np.ndarray | None:
     if (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and len(index)
             and index.min() >= 0 and index.max() < len(lines)):
         cand = index.to_numpy(np.int64)
-    hashes = _row_hashes(frame, kept)
-    if hashes is None:
+    common = _common(frame, kept)
+    if not common:
         return lines[cand] if cand is not None else None
-    now, then = hashes
-    ok = (then[cand] == now) if cand is not None else np.zeros(len(frame), bool)
+    ok = _same_rows(frame, kept, cand, common) if cand is not None else np.zeros(len(frame), bool)
     if ok.all():
         return lines[cand]
-    found = _by_content(now, then)
+    hashes = _row_hashes(frame, kept, common)
+    if hashes is None:
+        return lines[cand] if cand is not None else None
+    found = _by_content(*hashes)
     trust = cand is not None and bool(ok[found >= 0].all())
     pos = np.where(ok, cand if cand is not None else -1, np.where(found >= 0, found, cand if trust else -1))
     return np.where(pos >= 0, lines[np.maximum(pos, 0)], -1)
