@@ -407,6 +407,17 @@ def test_look_alike_ids_are_kept_apart_with_a_warning_and_suggested_for_unknown_
         result.explain("E01", price=False)
 
 
+def test_a_mentee_and_a_mentor_id_that_only_look_alike_are_warned_about():
+    both = mentors(2, 2)
+    both.loc[0, ["id", "level", "area", "kbu"]] = ["\u0415" + "1", 1, "Police", "Safety"]  # Cyrillic Е1
+    with pytest.warns(matching.MatchingWarning, match="someone in both tables must have the same id") as seen:
+        matching.match(people(["E1", "E2"]), both)
+    assert "'E1' / 'Е1'" in str(seen[-1].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", matching.MatchingWarning)
+        matching.match(people(["E1", "E2"]), mentors(2, 2))
+
+
 def test_unknown_ids_in_overrides_and_checkpoint_requests_suggest_the_closest(base, example):
     with pytest.raises(matching.InputError) as err:
         base.with_pins([("E0001", "M01")])

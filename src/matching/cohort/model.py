@@ -132,6 +132,8 @@ class PairTable:
         i = np.asarray(i, dtype=np.int64)
         j = np.asarray(j, dtype=np.int64)
         value = np.asarray(value)
+        if value.dtype.kind in "US":  # text (reasons) as exact strings, never fixed-width numpy text
+            value = value.astype(object)
         order = np.lexsort((j, i))
         i, j, value = i[order], j[order], value[order]
         ptr = np.searchsorted(i, np.arange(n_rows + 1), side="left")

@@ -202,6 +202,8 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
     mentor_people, _ = _people(sides["mentor"], "mentor", vocab)
+    if not problems:
+        idrules.warn_across(mentee_people.ids.tolist(), mentor_people.ids.tolist())
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
     rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None)

@@ -31,7 +31,8 @@ import pandas as pd
 from ..errors import MatchingWarning
 
 __all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "CONTROL", "HIDDEN", "nfc", "canonical", "hidden_controls",
-           "bad_text", "shown", "skeleton", "lookalikes", "closest", "suggest", "warn_ids"]
+           "bad_text", "shown", "skeleton", "lookalikes", "closest", "suggest", "warn_ids",
+           "warn_across"]
 
 #: Longest id accepted (characters).
 MAX_ID_LENGTH = 256
@@ -162,6 +163,24 @@ def lookalikes(ids) -> list[tuple[str, ...]]:
         if v.isascii() and v in groups:
             groups[v].add(v)
     return sorted(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
+
+
+def warn_across(mentees, mentors) -> None:
+    """Warn about a mentee id and a different mentor id that look the same: a person in both
+    tables needs the same id to be kept from being paired with themself."""
+    mentees, mentors = list(mentees), list(mentors)
+    try:
+        if "".join(mentees).isascii() and "".join(mentors).isascii():
+            return
+    except TypeError:
+        pass
+    e, m = set(mentees), set(mentors)
+    groups = [g for g in lookalikes(sorted(e | m)) if any(x in e and any(y in m and y != x for y in g) for x in g)]
+    if groups:
+        text = "; ".join(" / ".join(f"'{shown(v)}'" for v in g) for g in groups[:5])
+        warnings.warn(MatchingWarning(
+            f"{len(groups)} mentee and mentor id(s) differ only by invisible or look-alike characters and are "
+            f"different people (someone in both tables must have the same id in both): {text}"), stacklevel=4)
 
 
 def warn_ids(ids: np.ndarray, raw: np.ndarray, where: str) -> None:

@@ -100,7 +100,8 @@ def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None)
     for name, extra in (("pins", pins), ("exclusions", exclusions)):
         if extra is not None:
             old = getattr(cohort, name)
-            i, j, values = (np.asarray(a) for a in extra)
+            i, j = np.asarray(extra[0]), np.asarray(extra[1])
+            values = np.array(list(extra[2]) + [None], dtype=object)[:-1]  # text as given, not fixed-width
             keep = np.zeros(len(i), bool)
             keep[np.unique(i.astype(np.int64) * (1 << 32) + j, return_index=True)[1]] = True
             keep &= ~old.contains(i, j) if len(old) else True
