@@ -319,6 +319,33 @@ def test_numbers_far_out_of_range_are_settings_errors(values, text):
     assert len(str(err.value)) < 400
 
 
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-10**40, 10**40), st.floats(), st.text(max_size=4),
+                 st.sampled_from([np.int64(3), np.float64(0.5), 10**400, 1e-300, "maximin", "kbu"]))
+_VALUE = st.recursive(_LEAF, lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(
+    st.sampled_from(["min", "max", "weight", "by", "x"]), c, max_size=3)), max_leaves=6)
+_KEYS = st.sampled_from(["min_level_gap", "max_level_gap", "preferred_gap", "gap_decay", "weights", "seed",
+                         "time_limit", "workers", "area_groups", "preset", "min_group_size", "gap_limit"])
+_GOALS = st.sampled_from(["cross_kbu", "top3", "max_same_kbu_per_mentor", "max_mentor_kbu_share", "max_rank_lag",
+                          "fairness"])
+
+
+@given(st.dictionaries(_KEYS, _VALUE, max_size=3), st.dictionaries(_GOALS, _VALUE, max_size=2))
+def test_fuzzed_settings_are_valid_or_one_settings_error(values, targets):
+    try:
+        s = matching.Settings.from_dict({**values, "targets": targets})
+    except matching.SettingsError as err:
+        assert len(str(err)) < 4000
+    else:
+        assert matching.Settings.from_dict(s.to_dict()) == s
+
+
+@pytest.mark.parametrize("call", [lambda: matching.Settings.from_dict("abc"), lambda: matching.Settings.from_dict(None),
+                                  lambda: matching.Settings.from_toml(None)])
+def test_settings_from_something_that_is_no_dict_or_path_is_a_settings_error(call):
+    with pytest.raises(matching.SettingsError):
+        call()
+
+
 def test_settings_accept_numpy_numbers_and_hold_plain_ones():
     s = matching.Settings.from_dict({"min_level_gap": np.int64(2), "time_limit": np.float32(5), "seed": np.uint8(3),
                                      "weights": {"seniority": np.float64(2)}, "preferred_gap": np.array([1, 3]).tolist(),

@@ -150,27 +150,34 @@ def _split(key: str, spec, bound: str) -> tuple[object, object, list[str]]:
         problems.append(f"a table needs '{bound}'")
     weight = spec.get("weight")
     if weight is not None and not (_real(weight) and 0.001 <= weight <= 1e6):
-        problems.append(f"'weight' must be a float in [0.001, 1e6]; got {weight!r}")
+        problems.append(f"'weight' must be a float in [0.001, 1e6]; got {_cut(weight)}")
+        weight = None
     return spec.get(bound), (None if weight is None else float(weight)), problems
+
+
+def _cut(value) -> str:
+    """``repr`` of a bad value, cut to a readable length (``10**400`` has 401 digits)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def _parse_one(key: str, spec) -> tuple[object, list[str]]:
     if key in SHARE_NAMES or _TOP.match(key):
         value, weight, problems = _split(key, spec, "min")
         if not _share(value, zero=True):
-            problems.append(f"must be 0 or a share in [{MIN_SHARE:g}, 1]; got {value!r}")
+            problems.append(f"must be 0 or a share in [{MIN_SHARE:g}, 1]; got {_cut(value)}")
             return None, problems
         return ShareGoal(key, _fraction(value), weight), problems
     if key == "max_same_kbu_per_mentor":
         value, weight, problems = _split(key, spec, "max")
         if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= MAX_LIMIT):
-            problems.append(f"must be an int in [1, {MAX_LIMIT:_}]; got {value!r}")
+            problems.append(f"must be an int in [1, {MAX_LIMIT:_}]; got {_cut(value)}")
             return None, problems
         return LimitGoal(key, Fraction(int(value)), weight), problems
     if key == "max_mentor_kbu_share":
         value, weight, problems = _split(key, spec, "max")
         if not _share(value, zero=False):
-            problems.append(f"must be a share in [{MIN_SHARE:g}, 1]; got {value!r}")
+            problems.append(f"must be a share in [{MIN_SHARE:g}, 1]; got {_cut(value)}")
             return None, problems
         return LimitGoal(key, _fraction(value), weight), problems
     if key == "max_rank_lag":
@@ -178,15 +185,15 @@ def _parse_one(key: str, spec) -> tuple[object, list[str]]:
         by = spec.get("by", _ATTRS) if isinstance(spec, Mapping) else _ATTRS
         by = tuple(by) if isinstance(by, (list, tuple)) else (by,)
         if not all(isinstance(a, str) for a in by) or not set(by) <= set(_ATTRS) or not by:
-            problems.append(f"'by' must list some of {list(_ATTRS)}; got {list(by)!r}")
+            problems.append(f"'by' must list some of {list(_ATTRS)}; got {_cut(list(by))}")
         if not (_real(value) and 0 <= value <= MAX_LAG):
-            problems.append(f"must be a number of ranks in [0, {MAX_LAG}]; got {value!r}")
+            problems.append(f"must be a number of ranks in [0, {MAX_LAG}]; got {_cut(value)}")
             return None, problems
         lag = Fraction(round(float(value) * 10000), 10000)
         return RankLagGoal(lag, tuple(a for a in _ATTRS if a in by), weight), problems
     if key == "fairness":
         ok = spec in ("maximin", None, "none")
-        return spec == "maximin", [] if ok else [f"must be 'maximin' or 'none'; got {spec!r}"]
+        return spec == "maximin", [] if ok else [f"must be 'maximin' or 'none'; got {_cut(spec)}"]
     known = ", ".join(SHARE_NAMES + ("top1..top9", "max_same_kbu_per_mentor", "max_mentor_kbu_share",
                                      "max_rank_lag", "fairness"))
     return None, [f"unknown goal; known goals: {known}"]

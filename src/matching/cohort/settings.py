@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -180,6 +181,9 @@ class Settings:
 
         Every problem (unknown keys, a bad preset, bad values) is reported together.
         """
+        if not isinstance(values, Mapping):
+            raise SettingsError([{"file": source, "problem": f"settings must be a dict of name -> value. Got "
+                                                             f"{type(values).__name__} instead."}])
         values = dict(values)
         names = {f.name for f in dataclasses.fields(cls)}
         problems = [{"column": k, "problem": f"Unknown setting '{k}'. Known settings: {', '.join(sorted(names))}."}
@@ -203,6 +207,8 @@ class Settings:
     @classmethod
     def from_toml(cls, path: str | Path) -> Settings:
         """Read settings from a TOML file (top-level keys, a ``[weights]`` table)."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise SettingsError([{"problem": f"the settings file must be a path. Got {type(path).__name__} instead."}])
         path = Path(path)
         try:
             with path.open("rb") as fh:
