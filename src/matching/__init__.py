@@ -18,6 +18,7 @@ from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning
                      SolverError)
 from .examples import example_paths, load_example
 from .files.tables import read_table
+from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
 from .review.result import MatchResult, SolveInfo
@@ -49,4 +50,5 @@ __all__ = [
     "load_example",
     "example_paths",
     "read_table",
+    "Program",
 ]
