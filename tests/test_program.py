@@ -44,6 +44,19 @@ def _checkpoint_requests(pairs: pd.DataFrame, data) -> pd.DataFrame:
     return asks.assign(requested_by=["mentee", "mentor", "mentee", "both", "mentee"][:len(asks)])
 
 
+def _survey(pairs: pd.DataFrame, asks: pd.DataFrame) -> pd.DataFrame:
+    """The three-month survey as a form exports it: every pair answers; ``asks`` want a change."""
+    want = {(a, b): r for a, b, r in asks[["mentee_id", "mentor_id", "requested_by"]].itertuples(index=False)}
+    rows = []
+    for a, b in pairs[["mentee_id", "mentor_id"]].itertuples(index=False):
+        who = want.get((a, b))
+        for side in ("mentee", "mentor"):
+            change = who in (side, "both")
+            rows.append({"Mentee ID": a, "Mentor ID": b, "Respondent": side.title(),
+                         "Compatibility": "2" if change else "4", "Wishes to change": "Yes" if change else "No"})
+    return pd.DataFrame(rows)
+
+
 def test_two_sessions_end_to_end(tmp_path, data):
     db = tmp_path / "mentoring.db"
     rel = data["relatedness"]
@@ -56,7 +69,9 @@ def test_two_sessions_end_to_end(tmp_path, data):
             ["pin", "E001", "M018", "first choice", "chair"]]
         assert decisions["decided_at"].str.match(r"\d{4}-\d\d-\d\dT").all()
         asks = _checkpoint_requests(revised.pairs, data)
-        check = prog.rematch(asks, data["mentees"], data["mentors"], session="2026", relatedness=rel)
+        check = prog.rematch(_survey(revised.pairs, asks), data["mentees"], data["mentors"], session="2026",
+                             relatedness=rel, low_rating=2)
+        assert set(check.changes["requested_by"].dropna()) >= {"mentee", "mentor", "both"}
         assert _pairs(prog.pairs("2026")) == _pairs(check.pairs)
         assert _pairs(prog.history()) == _pairs(asks)
         withdrawn = set(check.withdrawn["mentee_id"])
@@ -233,3 +248,23 @@ def test_cli_program_show(tmp_path, data, capsys):
     out = capsys.readouterr().out
     assert "1 session(s)" in out and "2026" in out and "first choice" in out
     assert main(["program", "show", str(tmp_path / "missing-dir" / "x.db")]) == 1
+
+
+def test_cli_records_steps_in_a_ledger(tmp_path, data):
+    paths = matching.example_paths()
+    db, out = tmp_path / "cli.db", tmp_path / "out"
+    common = ["--relatedness", str(paths["relatedness"])]
+    assert main(["--program", str(db), "match", str(paths["mentees"]), str(paths["mentors"]), *common,
+                 "--out", str(out / "m"), "--session", "2027"]) == 0
+    with Program(db) as prog:
+        pairs = prog.pairs("2027")
+    asks = pairs.head(2)[["mentee_id", "mentor_id"]].assign(requested_by="mentee")
+    asks.to_csv(tmp_path / "asks.csv", index=False)
+    assert main(["--program", str(db), "rematch", str(paths["mentees"]), str(paths["mentors"]),
+                 str(tmp_path / "asks.csv"), *common, "--out", str(out / "c"), "--session", "2027"]) == 0
+    with Program(db) as prog:
+        assert list(prog.steps()["kind"]) == ["match", "rematch"]
+        assert _pairs(prog.history()) == _pairs(asks)
+    with pytest.raises(SystemExit) as stop:  # a ledger step needs its session
+        main(["--program", str(db), "match", str(paths["mentees"]), str(paths["mentors"])])
+    assert stop.value.code == 2

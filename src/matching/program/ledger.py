@@ -20,9 +20,11 @@ import pandas as pd
 
 from ..api import match as _match
 from ..checkpoint.rematch import rematch as _rematch
+from ..checkpoint.survey import SURVEY_ALIASES, read_survey
+from ..files.tables import normalize_header
 from ..errors import MatchingError
 from . import store
-from .inputs import frame_of, ids_of, known_pairs, merged_pairs, raise_priorities
+from .inputs import column_of, frame_of, ids_of, known_pairs, merged_pairs, raise_priorities
 from .schema import TABLES, connect
 
 __all__ = ["Program"]
@@ -192,20 +194,26 @@ class Program:
         result = _match(mentees, mentors, exclusions=bans if len(bans) else None, **options)
         return self.save(result, session=session)
 
-    def rematch(self, survey_or_requests, mentees, mentors, *, session: str, low_rating=None, **options):
+    def rematch(self, survey_or_requests, mentees, mentors, *, session: str, low_rating=None, history=None,
+                **options):
         """:func:`matching.rematch` from the session's current pairs and the ledger's history.
 
         ``survey_or_requests``: a survey export (read with :func:`matching.read_survey`
-        when it has a ``respondent`` column) or a requests table. Recorded as the
-        session's checkpoint; its withdrawn mentees are carried over to later sessions.
+        when it names a respondent) or a requests table. ``history`` (optional) adds
+        dissolved pairs the ledger does not know. Recorded as the session's checkpoint;
+        its withdrawn mentees are carried over to later sessions.
         """
-        current = self.pairs(session)
-        if not len(current) and self._latest(session, _PAIRING) is None:
+        if self._latest(session, _PAIRING) is None:
             raise MatchingError(f"the ledger has no pairs for session '{session}' to re-match; match it first")
+        current = self.pairs(session)[["mentee_id", "mentor_id"]]
         requests = _requests(survey_or_requests, current, low_rating)
-        history = self.history()[["mentee_id", "mentor_id", "requested_by"]]
-        result = _rematch(current[["mentee_id", "mentor_id"]], mentees, mentors, requests,
-                          history=history if len(history) else None, **options)
+        known = self.history()[["mentee_id", "mentor_id", "requested_by"]]
+        given = frame_of(history, "history")
+        if given is not None and len(given):
+            given = given.rename(columns={c: normalize_header(c) for c in given.columns})
+            known = pd.concat([given.reindex(columns=known.columns), known], ignore_index=True)
+            known = known.drop_duplicates(["mentee_id", "mentor_id"]).reset_index(drop=True)
+        result = _rematch(current, mentees, mentors, requests, history=known if len(known) else None, **options)
         return self.save(result, session=session)
 
     def groups(self, people, *, session: str, history=None, **options):
@@ -245,21 +253,21 @@ class Program:
 
 
 def _carry_priorities(result) -> dict:
-    """The raised priority of each withdrawn mentee (from ``RematchResult.carry_over()`` when it exists)."""
-    carry = getattr(result, "carry_over", None)
-    if carry is None:
-        return {str(m): 2.0 for m in result.withdrawn["mentee_id"]}
-    rows = carry()
-    id_col = "id" if "id" in rows.columns else rows.columns[0]
-    prio = rows["priority"] if "priority" in rows.columns else [2.0] * len(rows)
-    return {str(i).strip(): float(p) for i, p in zip(rows[id_col], prio)}
+    """The raised priority of each withdrawn mentee, as ``RematchResult.carry_over()`` gives it."""
+    rows = result.carry_over()
+    ids, prio = rows[column_of(rows, "id")], rows[column_of(rows, "priority")]
+    return {str(i).strip(): float(p) for i, p in zip(ids, prio)}
 
 
 def _requests(table, current: pd.DataFrame, low_rating):
     """A survey export becomes the requests it holds; a requests table passes as it is."""
     frame = frame_of(table, "requests")
-    if frame is not None and any(str(c).strip().lower() == "respondent" for c in frame.columns):
-        from ..checkpoint.survey import read_survey
-
+    if frame is not None and _is_survey(frame):
         return read_survey(frame, current[["mentee_id", "mentor_id"]], low_rating=low_rating).requests
     return table
+
+
+def _is_survey(frame: pd.DataFrame) -> bool:
+    """A survey export names who answered (a requests table names who asked)."""
+    keys = {normalize_header(c) for c in frame.columns}
+    return any(k == "respondent" or SURVEY_ALIASES.get(k) == "respondent" for k in keys)
