@@ -53,7 +53,7 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
 
     import matching
-    from matching.validate import load_cohort
+    from matching.cohort.validate import load_cohort
 
     data = matching.load_example()
     args = (data["mentees"], data["mentors"])

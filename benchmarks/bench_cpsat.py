@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matching  # noqa: E402
 from generate import make_cohort  # noqa: E402
 from matching.api import solve_cohort  # noqa: E402
-from matching.scoring import build_candidates  # noqa: E402
-from matching.settings import Settings  # noqa: E402
-from matching.validate import load_cohort  # noqa: E402
+from matching.scoring.sparse import build_candidates  # noqa: E402
+from matching.cohort.settings import Settings  # noqa: E402
+from matching.cohort.validate import load_cohort  # noqa: E402
 
 
 def _timed(fn):

@@ -46,7 +46,7 @@ def _dense_scipy(cohort, settings, result, budget_bytes: float):
     from scipy.optimize import linear_sum_assignment
 
     from matching import kernel
-    from matching.result import PRIORITY_RESOLUTION
+    from matching.review.result import PRIORITY_RESOLUTION
 
     n, cap = len(cohort.mentees), cohort.mentors.capacity
     seat_of = np.repeat(np.arange(len(cap)), cap)

@@ -53,7 +53,7 @@ changes"""),
 
 Score distribution, preference rank obtained, and the share of cross-KBU, cross-gender and
 cross-race pairs (a share is hidden when a group is smaller than `min_group_size`)."""),
-    ("code", """from matching.charts import result_charts
+    ("code", """from matching.report.charts import result_charts
 
 HTML("".join(result_charts(revised).values()))"""),
     ("md", """## Export

@@ -31,7 +31,7 @@ gives a dict ``{"mentees", "mentors", "relatedness", "exclusions", "pins"}`` rea
 Every cohort drawn is valid input: ``matching.match`` must never raise ``InputError``
 on it (with default settings; pins are valid for the settings they were drawn for).
 
-Helpers (independent of ``matching.rules``, computed from the raw frames only):
+Helpers (independent of ``matching.scoring.rules``, computed from the raw frames only):
 
 * :func:`allowed_pairs` -- the set of ``(mentee_id, mentor_id)`` allowed by every hard
   rule under given settings (eligibility, self, level gap, experience, area, KBU,
@@ -189,7 +189,7 @@ def allowed_pairs(data: dict, settings=None) -> set[tuple[str, str]]:
     """Every (mentee_id, mentor_id) allowed by the hard rules, from the raw frames only.
 
     ``settings`` is a ``matching.Settings`` (or None for the defaults); only its
-    hard-rule fields are read. Independent of ``matching.rules``.
+    hard-rule fields are read. Independent of ``matching.scoring.rules``.
     """
     min_gap = getattr(settings, "min_level_gap", 1)
     max_gap = getattr(settings, "max_level_gap", None)

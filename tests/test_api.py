@@ -14,7 +14,7 @@ from conftest import ROOT
 from strategies import shuffled
 
 import matching
-from matching.settings import BUILTIN_CRITERIA
+from matching.cohort.settings import BUILTIN_CRITERIA
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import make_cohort  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 
 import matching
 from matching import InputError, MatchingError, PinError, SettingsError
-from matching.validate import MAX_CAPACITY, MAX_LEVEL
+from matching.cohort.validate import MAX_CAPACITY, MAX_LEVEL
 
 BASE = matching.load_example()
 
@@ -285,8 +285,8 @@ def test_pin_exceeding_capacity_is_a_pin_error():
 
 def test_check_pins_names_every_broken_pin():
     from matching.api import check_pins
-    from matching.settings import Settings
-    from matching.validate import load_cohort
+    from matching.cohort.settings import Settings
+    from matching.cohort.validate import load_cohort
 
     data = _data()
     pins = pd.DataFrame({"mentee_id": ["E001", "E002"], "mentor_id": ["M004", "M001"]})

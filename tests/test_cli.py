@@ -164,7 +164,7 @@ def test_demo_writes_its_files(tmp_path):
 
 def test_demo_default_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    from matching import cli
+    from matching.cli import demo as cli
 
     calls = []
     monkeypatch.setattr(cli, "run_demo", lambda out_dir, out=None: calls.append(out_dir))

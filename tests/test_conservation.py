@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from strategies import cohorts, settings_dicts, valid_pins
 
 import matching
-from matching.settings import Settings
+from matching.cohort.settings import Settings
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:
@@ -68,7 +68,7 @@ def test_match_from_files_conserves_everyone(tmp_path):
 
 # --------------------------------------------------------------------------- rematch
 def _rematch():
-    return pytest.importorskip("matching.rematch").rematch
+    return matching.rematch
 
 
 def assert_rematch_conserves(result, mentees: pd.DataFrame, mentors: pd.DataFrame, left_ids=()) -> None:

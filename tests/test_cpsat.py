@@ -13,11 +13,11 @@ from hypothesis import given, settings, strategies as st
 
 import matching
 from matching.api import make_problem
-from matching.scoring import build_candidates
-from matching.settings import Settings
+from matching.scoring.sparse import build_candidates
+from matching.cohort.settings import Settings
 from matching.solvers import cpsat
 from matching.solvers.flow import solve_flow
-from matching.validate import load_cohort
+from matching.cohort.validate import load_cohort
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate  # noqa: E402

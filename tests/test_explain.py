@@ -13,7 +13,7 @@ from strategies import allowed_pairs, cohorts
 
 import matching
 from matching.examples import example_paths
-from matching.rules import RULES
+from matching.scoring.rules import RULES
 
 KEY = ["mentee_id", "mentor_id"]
 

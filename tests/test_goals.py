@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 import matching
-from matching.goals import describe_goal, evaluate_goals, parse_goals, percent, target_problems
-from matching.settings import Settings
-from matching.validate import load_cohort
+from matching.cohort.goals import describe_goal, evaluate_goals, parse_goals, percent, target_problems
+from matching.cohort.settings import Settings
+from matching.cohort.validate import load_cohort
 
 
 @given(st.floats(0, 1, allow_nan=False))

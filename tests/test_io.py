@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import matching
-import matching.io as mio
+import matching.files.tables as mio
 from matching import InputError, read_table
 
 PEOPLE = "id,level,area,kbu\n001,1,A,K\n002,2,B,K\n"

@@ -13,12 +13,13 @@ from hypothesis import given, settings, strategies as st
 
 import matching
 from matching.api import make_problem
-from matching.goals import evaluate_goals, parse_goals
-from matching.scoring import RESOLUTION, build_candidates
-from matching.settings import Settings
+from matching.cohort.goals import evaluate_goals, parse_goals
+from matching.scoring.scores import RESOLUTION
+from matching.scoring.sparse import build_candidates
+from matching.cohort.settings import Settings
 from matching.solvers import cpsat, hints
 from matching.solvers.lagrange import Lagrangian, best_points, minimize, repair
-from matching.validate import load_cohort
+from matching.cohort.validate import load_cohort
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate  # noqa: E402

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from strategies import allowed_pairs, cohorts, valid_pins
 
 import matching
-from matching.overrides import DIFF_COLUMNS, OVERRIDE_COLUMNS
+from matching.review.overrides import DIFF_COLUMNS, OVERRIDE_COLUMNS
 
 KEY = ["mentee_id", "mentor_id"]
 

@@ -61,7 +61,7 @@ def _texts_of_result(result, tmp_path) -> list[str]:
     export = pytest.importorskip("matching.export")
     for path in export.write(result, tmp_path / "csv") + export.write(result, tmp_path / "r.json", format="json"):
         texts.append(path.read_text(encoding="utf-8"))
-    report = pytest.importorskip("matching.report")
+    report = pytest.importorskip("matching.report.html")
     html = report.report_html(result, explanations=True)
     texts.append(re.sub(r'<section id="diversity">.*?</section>', "", html, flags=re.S))
     return texts

@@ -1,7 +1,7 @@
 """Property-based tests of the core engine on generated valid cohorts.
 
 Every expectation is computed independently from the raw DataFrames (see
-``strategies.allowed_pairs``), never through ``matching.rules``.
+``strategies.allowed_pairs``), never through ``matching.scoring.rules``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from strategies import allowed_pairs, cohorts, parse_list, records, settings_dic
 
 import matching
 from conftest import ROOT
-from matching.settings import BUILTIN_CRITERIA
+from matching.cohort.settings import BUILTIN_CRITERIA
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import make_cohort  # noqa: E402

@@ -63,7 +63,7 @@ def test_rematch_result_has_the_same_views_and_exports(tmp_path, example):
 
 
 def _sparse(monkeypatch, k=2):
-    from matching import scoring
+    from matching.scoring import scores as scoring
 
     monkeypatch.setattr(scoring, "FULL_LIMIT", 0)
     monkeypatch.setattr(scoring, "TOP_K", k)

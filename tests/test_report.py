@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import matching
-from matching import charts
-from matching.report import explanation_text, report_html
+from matching.report import charts
+from matching.report.html import explanation_text, report_html
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -12,7 +12,7 @@ from strategies import allowed_pairs, cohorts, settings_dicts
 
 import matching
 from matching import Settings, SettingsError
-from matching.settings import BUILTIN_CRITERIA, PRESETS
+from matching.cohort.settings import BUILTIN_CRITERIA, PRESETS
 
 
 def _toml(values: dict) -> str:

@@ -13,16 +13,16 @@ import logging as _logging
 from . import export, privacy  # noqa: F401  (documented submodules: matching.export, matching.privacy)
 from ._version import __version__
 from .api import candidates, match
-from .diagnose import Diagnosis, diagnose
+from .scoring.diagnose import Diagnosis, diagnose
 from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning, PinError, SettingsError,
                      SolverError)
 from .examples import example_paths, load_example
-from .io import read_table
-from .rematch import rematch
-from .rematch_result import RematchResult
-from .result import MatchResult, SolveInfo
-from .scoring import RESOLUTION
-from .settings import PRESETS, Settings
+from .files.tables import read_table
+from .checkpoint.rematch import rematch
+from .checkpoint.result import RematchResult
+from .review.result import MatchResult, SolveInfo
+from .scoring.scores import RESOLUTION
+from .cohort.settings import PRESETS, Settings
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..goals import LimitGoal, RankLagGoal, ShareGoal, outcome_ranks, pair_ranks, rank_groups, share_masks
-from ..scoring import RESOLUTION
+from ..cohort.goals import LimitGoal, RankLagGoal, ShareGoal, outcome_ranks, pair_ranks, rank_groups, share_masks
+from ..scoring.scores import RESOLUTION
 from .problem import Problem
 
 __all__ = ["Arcs", "GoalModel", "arc_sum"]

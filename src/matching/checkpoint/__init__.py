@@ -1,0 +1,1 @@
+"""Checkpoint: the three-month re-match (a wing above :mod:`matching.review`)."""

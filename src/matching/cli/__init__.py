@@ -1,0 +1,56 @@
+"""The ``matching`` command: match, rematch, explain, report and a demo.
+
+Exit codes: 0 done; 1 bad input (the library's message on stderr, no traceback);
+2 usage error (from argparse). Run ``matching <command> --help`` for each command.
+
+Each subcommand is one module of this package with ``NAME``, ``add_parser(sub)`` and
+``run(args, out)``; a new command is a new module and one entry in :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .._version import __version__
+from ..errors import MatchingError
+from . import demo, explain, match, rematch, report
+from .common import read_inputs
+from .demo import run_demo
+
+__all__ = ["main", "build_parser", "run_demo", "SUBCOMMANDS", "COMMANDS"]
+
+#: The subcommand modules, in the order ``matching --help`` lists them.
+SUBCOMMANDS = (match, rematch, explain, report, demo)
+#: Each subcommand's name and the function that runs it.
+COMMANDS = {command.NAME: command.run for command in SUBCOMMANDS}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``matching`` command."""
+    parser = argparse.ArgumentParser(prog="matching", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"mentor-matching {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code (argparse exits with 2 on usage errors)."""
+    args = build_parser().parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    run = COMMANDS[args.command]
+    try:
+        read_inputs(args)
+        run(args, sys.stdout)
+    except MatchingError as err:
+        sys.stderr.write(f"matching {args.command}: error: {err}\n")
+        return 1
+    except OSError as err:
+        sys.stderr.write(f"matching {args.command}: error: {err.strerror or err}: {err.filename or ''}\n")
+        return 1
+    return 0

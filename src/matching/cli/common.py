@@ -1,0 +1,76 @@
+"""What the subcommands share: input and output options, reading the inputs, writing the outputs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..files.export import FORMATS, write
+from ..files.tables import EXCEL_SUFFIXES, read_table
+from ..report.html import write_report
+
+__all__ = ["add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
+
+OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
+
+#: Arguments naming input tables, read with --encoding / --sheet when given.
+TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
+              "left", "waitlist")
+
+
+def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
+    """The input-table options every matching subcommand takes."""
+    if people:
+        parser.add_argument("mentees", help="mentees table (CSV or Excel)")
+        parser.add_argument("mentors", help="mentors table (CSV or Excel)")
+    parser.add_argument("--relatedness", metavar="FILE", help="area relatedness table: area_a, area_b, relatedness")
+    parser.add_argument("--exclusions", metavar="FILE", help="pairs never to form: mentee_id, mentor_id")
+    parser.add_argument("--pins", metavar="FILE", help="pairs always to form: mentee_id, mentor_id")
+    parser.add_argument("--settings", metavar="TOML|PRESET",
+                        help="settings TOML file or preset name (balanced, preferences_first, diversity_first, "
+                             "strict, assignment)")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="text encoding of the CSV inputs (default UTF-8, with or without BOM; e.g. cp1252)")
+    parser.add_argument("--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first sheet)")
+
+
+def add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
+    """The output options of the subcommands that export a result."""
+    parser.add_argument("--out", metavar="DIR", default=default, help=f"output folder (default: {default})")
+    parser.add_argument("--format", choices=FORMATS, default="csv", help="export format (default: csv)")
+    parser.add_argument("--report", action="store_true", help="also write report.html into the output folder")
+
+
+def read_inputs(args) -> None:
+    """Read every input file with the ``--encoding`` / ``--sheet`` given (in place on ``args``)."""
+    if not (getattr(args, "encoding", None) or getattr(args, "sheet", None)):
+        return
+    for name in TABLE_ARGS:
+        value = getattr(args, name, None)
+        if value is None or value == "all":
+            continue
+        excel = Path(value).suffix.lower() in EXCEL_SUFFIXES
+        setattr(args, name, read_table(value, encoding=None if excel else args.encoding,
+                                       sheet=args.sheet if excel else None))
+
+
+def match_args(args) -> dict:
+    """The keyword arguments of :func:`matching.match` given on the command line."""
+    return dict(settings=args.settings, relatedness=args.relatedness, exclusions=args.exclusions, pins=args.pins)
+
+
+def export(result, args) -> list[Path]:
+    """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``."""
+    out = Path(args.out)
+    dest = out if args.format == "csv" else out / OUT_NAMES[args.format]
+    paths = write(result, dest, format=args.format)
+    if args.report:
+        paths.append(write_report(result, out / "report.html"))
+    return paths
+
+
+def done(result, paths, out) -> None:
+    """Tell what was matched and written."""
+    out.write(f"{result!r}\n")
+    for path in paths:
+        out.write(f"wrote {path}\n")

@@ -1,0 +1,240 @@
+"""Validation at the door: raw tables in, a :class:`~matching.cohort.model.Cohort` out.
+
+Every problem in every table is collected first, then raised together as one
+:class:`~matching.errors.InputError`. Nothing past this module reads a raw frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..files import columns as col
+from ..errors import InputError
+from ..files.tables import Table, as_table
+from .model import Cohort, PairTable, People, _index_of
+from .pairs import parse_extra, parse_pairs, parse_relatedness, resolve_preferences
+
+__all__ = ["load_cohort", "cohort_hash", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
+
+log = logging.getLogger("matching")
+
+REQUIRED = ("id", "level", "area", "kbu")
+MENTEE_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "preferences", "competencies",
+                             "eligible", "priority")
+MENTOR_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "capacity", "competencies")
+ALIASES = {
+    "employee_id": "id", "person_id": "id", "mentee_id": "id", "mentor_id": "id",
+    "grade": "level", "work_area": "area", "department": "area",
+    "key_business_unit": "kbu", "business_unit": "kbu",
+    "years": "years_experience", "experience": "years_experience", "years_of_experience": "years_experience",
+    "sex": "gender", "ethnicity": "race",
+    "goals": "competencies", "development_goals": "competencies", "strengths": "competencies",
+    "ranked_mentors": "preferences", "preferred_mentors": "preferences",
+    "max_mentees": "capacity",
+}
+MAX_LEVEL = 1000
+MAX_CAPACITY = 10_000
+MAX_YEARS = 100
+MAX_PRIORITY = 1000
+
+
+@dataclass
+class _Side:
+    """Parsed, not yet sorted, columns of one side (lists exploded: ``pos, item, rank``)."""
+
+    table: Table
+    ids: np.ndarray
+    level: np.ndarray
+    area: np.ndarray
+    kbu: np.ndarray
+    years: np.ndarray
+    gender: np.ndarray
+    race: np.ndarray
+    goals: pd.DataFrame
+    eligible: np.ndarray
+    priority: np.ndarray
+    capacity: np.ndarray
+    preferences: pd.DataFrame
+    extra: dict
+
+
+def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None:
+    mentor = role == "mentor"
+    known = MENTOR_COLUMNS if mentor else MENTEE_COLUMNS
+    frame = col.normalized_frame(table, problems, ALIASES, known=known)
+    if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
+        return None
+    ids = col.parse_ids(table, frame, problems)
+    n = len(frame)
+    num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
+    side = _Side(
+        table=table, ids=ids,
+        level=num("level", integer=True, lo=0, hi=MAX_LEVEL),
+        area=col.parse_text(table, frame, ids, "area", problems, required=True),
+        kbu=col.parse_text(table, frame, ids, "kbu", problems, required=True),
+        years=num("years_experience", integer=False, lo=0, hi=MAX_YEARS, default=np.nan),
+        gender=col.parse_text(table, frame, ids, "gender", problems, required=False),
+        race=col.parse_text(table, frame, ids, "race", problems, required=False),
+        goals=col.parse_list(frame, "competencies"),
+        eligible=(np.ones(n, bool) if mentor else
+                  col.parse_bool(table, frame, ids, "eligible", problems, default=True)),
+        priority=(np.zeros(n) if mentor else
+                  num("priority", integer=False, lo=0.01, hi=MAX_PRIORITY, default=1.0)),
+        capacity=(num("capacity", integer=True, lo=0, hi=MAX_CAPACITY, default=1) if mentor
+                  else np.zeros(n)),
+        preferences=col.parse_list(frame.iloc[:0] if mentor else frame, "preferences"),
+        extra={c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known},
+    )
+    if n == 0:
+        log.warning("the %s table has no rows: every %s is left unpaired", f"{role}s",
+                    "mentor" if not mentor else "mentee")
+    return side
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    """Float array -> int64 (bad cells were NaN and are already reported)."""
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.int64)
+
+
+def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
+    """Sort a parsed side by id and encode it; returns the People and the sort order."""
+    ids = np.array([v if v is not None else "" for v in side.ids], dtype=str) if len(side.ids) else \
+        np.zeros(0, dtype=str)
+    order = np.argsort(ids, kind="stable")
+    comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
+    if len(side.goals):
+        keys = pd.Series(side.goals["item"].to_numpy(dtype=object), dtype=object).str.casefold()
+        comp[side.goals["pos"].to_numpy(), keys.map(vocab["competencies"]).to_numpy(dtype=np.int64)] = True
+    people = People(
+        role=role, ids=ids[order], level=_ints(side.level[order]),
+        area=col.codes(side.area, vocab["areas"])[order], kbu=col.codes(side.kbu, vocab["kbus"])[order],
+        years=side.years[order].astype(float), competencies=comp[order],
+        eligible=side.eligible[order], priority=side.priority[order].astype(float),
+        capacity=_ints(side.capacity[order]),
+        gender=col.codes(side.gender, vocab["gender"])[order], race=col.codes(side.race, vocab["race"])[order],
+        extra={k: v[order] for k, v in side.extra.items()}, source=side.table.source,
+        rows=side.table.row_labels()[order],
+    )
+    return people, order
+
+
+def _sorted_vocabulary(arrays) -> dict[str, int]:
+    values = pd.unique(pd.Series(np.concatenate([np.asarray(a, dtype=object) for a in arrays]), dtype=object)
+                       .dropna())
+    return {name: k for k, name in enumerate(sorted(values))}
+
+
+def _vocabularies(sides) -> dict:
+    """Sorted vocabularies, so codes (and the input hash) do not depend on row order."""
+    vocab = {key: _sorted_vocabulary([getattr(s, attr) for s in sides])
+             for key, attr in (("areas", "area"), ("kbus", "kbu"), ("gender", "gender"), ("race", "race"))}
+    items = pd.Series(np.concatenate([s.goals["item"].to_numpy(dtype=object) for s in sides]), dtype=object)
+    spellings = pd.DataFrame({"key": items.str.casefold(), "name": items})
+    display = spellings.groupby("key", sort=True)["name"].min() if len(items) else pd.Series(dtype=object)
+    vocab["competencies"] = {key: k for k, key in enumerate(display.index)}
+    vocab["competency_names"] = tuple(display.tolist())
+    return vocab
+
+
+def _table(data, role: str, problems: col.Problems) -> Table | None:
+    """``as_table``, with a file that cannot be read recorded as a problem."""
+    try:
+        return as_table(data, role)
+    except InputError as err:
+        problems.cases.extend(err.failure_cases.astype(object).where(err.failure_cases.notna(), None)
+                              .to_dict("records"))
+        return None
+
+
+def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=None,
+                extra_criteria=None) -> Cohort:
+    """Validate every input table and build the cohort model.
+
+    An empty side (a table with headers but no rows) is valid: nobody is paired and
+    everyone on the other side is listed with a reason.
+
+    Parameters
+    ----------
+    mentees, mentors : pandas.DataFrame or path
+    relatedness, exclusions, pins : pandas.DataFrame or path, optional
+    extra_criteria : mapping of str to callable or DataFrame, optional
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    InputError
+        With every problem found in any table.
+    """
+    problems = col.Problems()
+    tables = {role: _table(data, role + "s", problems) for role, data in (("mentee", mentees), ("mentor", mentors))}
+    for role, data in (("mentees", mentees), ("mentors", mentors)):
+        if data is None:
+            problems.add(None, f"the {role} table is required (a DataFrame or a CSV / Excel path); got None",
+                         column=role)
+    others = {role: _table(data, role, problems) for role, data in
+              (("relatedness", relatedness), ("exclusions", exclusions), ("pins", pins))}
+    sides = {role: _parse_side(t, role, problems) if t is not None else None for role, t in tables.items()}
+    if any(s is None for s in sides.values()):
+        raise InputError(problems.cases)
+    vocab = _vocabularies(list(sides.values()))
+    mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
+    mentor_people, _ = _people(sides["mentor"], "mentor", vocab)
+    prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
+    areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
+    rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None)
+    excl = parse_pairs(others["exclusions"], mentee_people, mentor_people, problems)
+    pin = parse_pairs(others["pins"], mentee_people, mentor_people, problems, unique_mentee=True)
+    tables_x, functions_x = parse_extra(extra_criteria, mentee_people, mentor_people, problems)
+    _pinned_and_excluded(pin, excl, mentee_people, mentor_people, others["pins"], problems)
+    if problems:
+        raise InputError(problems.cases)
+    n = len(mentee_people)
+    cohort = Cohort(
+        mentees=mentee_people, mentors=mentor_people,
+        areas=tuple(vocab["areas"]), kbus=tuple(vocab["kbus"]), competencies=vocab["competency_names"],
+        relatedness=rel, preferences=prefs,
+        exclusions=excl if excl is not None else PairTable.empty(n, object),
+        pins=pin if pin is not None else PairTable.empty(n, object),
+        extra_tables=tables_x, extra_functions=functions_x,
+        self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
+        labels={"gender": tuple(vocab["gender"]), "race": tuple(vocab["race"])},
+    )
+    object.__setattr__(cohort, "input_hash", cohort_hash(cohort))
+    return cohort
+
+
+def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, problems) -> None:
+    if pin is None or excl is None or not len(pin) or not len(excl):
+        return
+    both = excl.contains(pin.i, pin.j)
+    for i, j in zip(pin.i[both], pin.j[both]):
+        problems.add(table, f"pair ({mentees.ids[i]}, {mentors.ids[j]}) is both pinned and excluded",
+                     column="mentee_id", id=str(mentees.ids[i]))
+
+
+def cohort_hash(c: Cohort) -> str:
+    """SHA-256 of the validated content in canonical (id) order: equal for the same data in
+    any row order, different when anything a rule or criterion reads differs."""
+    h = hashlib.sha256()
+    for p in (c.mentees, c.mentors):
+        for arr in (p.level, p.area, p.kbu, p.years, p.competencies, p.eligible, p.priority,
+                    p.capacity, p.gender, p.race):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update("\x1f".join(p.ids.tolist()).encode())
+        for name in sorted(p.extra):  # columns user criteria may read
+            h.update(f"\x1e{name}\x1f{[str(v) for v in p.extra[name]]!r}".encode())
+    for names in (c.areas, c.kbus, c.competencies):
+        h.update("\x1f".join(names).encode())
+    h.update(np.nan_to_num(c.relatedness, nan=-1).tobytes())
+    for t in (c.preferences, c.exclusions, c.pins, *c.extra_tables.values()):
+        h.update(t.i.tobytes() + t.j.tobytes() + repr(t.value.tolist()).encode())
+    h.update(repr(sorted(c.extra_functions)).encode())
+    return h.hexdigest()

@@ -1,0 +1,215 @@
+"""Candidate sets: the complete table, or each mentee's best mentors for large cohorts.
+
+:func:`candidates_for` lists every allowed pair up to a limit; beyond it, each mentee's
+``k`` best mentors and each mentor's best mentees, with a bound on every pair left
+out, which :mod:`matching.solvers.certified` uses to prove the optimum holds for the
+full problem (:func:`best_reduced` is its scan over every pair).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import scores as scoring
+from .kernel import Kernel, blocks, complete_candidates, imap_blocks, kernel_for, map_blocks
+from ..cohort.model import Cohort
+from .scores import NO_BOUND, Candidates, criterion_names, score_pairs
+from ..cohort.settings import Settings
+
+__all__ = ["build_candidates", "candidates_for", "best_reduced"]
+
+
+def _threshold(sel: np.ndarray, k: int) -> np.ndarray:
+    """Per row, a value at least ``k`` entries reach (the k-th largest of chunk maxima)."""
+    r, m = sel.shape
+    width = 64
+    c = m // width
+    maxima = [sel[:, :c * width].reshape(r, c, width).max(axis=2)] if c else []
+    if m % width:
+        maxima.append(sel[:, c * width:].max(axis=1, keepdims=True))
+    chunks = np.concatenate(maxima, axis=1) if len(maxima) > 1 else maxima[0]
+    if chunks.shape[1] <= k:
+        return np.ones(r, sel.dtype)
+    return np.maximum(np.sort(chunks, axis=1)[:, chunks.shape[1] - k], 1)
+
+
+def _best(rr, cc, score, limit: int, n_rows: int):
+    """Keep each row's ``limit`` best (score desc, column asc); the best score dropped per row.
+
+    Entries come in row-major order (as from ``np.flatnonzero``); no sort is needed.
+    """
+    counts = np.bincount(rr, minlength=n_rows)
+    dropped = np.full(n_rows, NO_BOUND, np.int64)
+    if counts.max(initial=0) <= limit:
+        return np.ones(len(rr), bool), dropped, rr, cc, score
+    start = np.cumsum(counts) - counts
+    pad = np.full((n_rows, counts.max()), NO_BOUND, np.int64)
+    pad[rr, np.arange(len(rr)) - start[rr]] = score
+    kth = np.sort(pad, axis=1, kind="stable")[:, pad.shape[1] - limit][rr]  # (partition is slow on ties)
+    above, tie = score > kth, score == kth
+    before = np.cumsum(tie) - tie  # ties in earlier columns of the same row come first
+    quota = limit - np.bincount(rr[above], minlength=n_rows)
+    keep = above | (tie & (before - before[start[rr]] < quota[rr]))
+    np.maximum.at(dropped, rr[~keep], score[~keep])
+    return keep, dropped, rr, cc, score
+
+
+def _select(sel: np.ndarray, k: int):
+    """Each row's best positive entries of ``sel`` (at least ``k`` where there are, at most
+    ``2 k``), and per row a bound on the entries left out (``NO_BOUND``: none left out).
+
+    Returns ``(rows, cols, values, bound)``.
+    """
+    tau = _threshold(sel, k)
+    flat = np.flatnonzero(sel >= tau[:, None])
+    rr, cc = np.divmod(flat, sel.shape[1])
+    keep, dropped, rr, cc, value = _best(rr, cc, sel.ravel()[flat], 2 * k, len(sel))
+    rr, cc, value = rr[keep], cc[keep], value[keep].astype(np.int64)
+    bound = np.where(tau > 1, tau.astype(np.int64) - 1, NO_BOUND)  # tau == 1: every positive entry passed
+    return rr, cc, value, np.maximum(bound, dropped)
+
+
+def _shifted(kern: Kernel, total, mask, price=None):
+    """``total - price`` shifted so allowed pairs are > 0 and others <= 0, and the shift."""
+    if kern.bounds is not None and (price is None or int(price.max(initial=0)) < 2**27):
+        sel = total
+        off = 1 - kern.bounds[0] + (0 if price is None else int(price.max(initial=0)))
+        if price is not None:
+            sel -= price.astype(sel.dtype)[None, :]
+        sel += off
+        sel *= mask
+        return sel, off
+    ok = mask & (total > kern.cut)
+    sel = total.astype(np.int64)
+    if price is not None:
+        sel -= price[None, :]
+    off = 1 - int(sel[ok].min(initial=0))
+    sel += off
+    sel[~ok] = 0
+    return sel, off
+
+
+def _top(kern: Kernel, k: int, rows: np.ndarray, floor: np.ndarray):
+    """One block of the sparse pass: each row's best allowed pairs and a bound on the rest,
+    and the block's best mentee of each mentor scoring above ``floor``."""
+    sel, off = _shifted(kern, *kern.score(rows))
+    rr, cc, value, bound = _select(sel, k)
+    bound[bound != NO_BOUND] -= off
+    col_best = sel.max(axis=0).astype(np.int64)
+    cols = np.flatnonzero((col_best > 0) & (col_best - off > floor))
+    mentor_side = (cols, rows[sel[:, cols].argmax(axis=0)], col_best[cols] - off)
+    best = int(col_best.max(initial=0)) - off
+    counts = None if kern.fast_rules else (np.count_nonzero(sel > 0, axis=1), np.count_nonzero(sel > 0, axis=0))
+    return rows[rr], cc, value - off, bound, best, mentor_side, counts
+
+
+class _MentorBest:
+    """Each mentor's ``k`` best mentees seen so far (ties: the earlier block wins)."""
+
+    def __init__(self, k: int, m: int):
+        self.value = np.full((k, m), NO_BOUND + 1, np.int64)  # + 1: negating it must not overflow
+        self.row = np.full((k, m), -1, np.int64)
+        self.floor = self.value[-1]  # a view: blocks skip mentors they cannot improve
+
+    def merge(self, cols, rows, values) -> None:
+        value = np.vstack([self.value[:, cols], values[None, :]])
+        row = np.vstack([self.row[:, cols], rows[None, :]])
+        order = np.argsort(-value, axis=0, kind="stable")[:len(self.value)]
+        self.value[:, cols] = np.take_along_axis(value, order, axis=0)
+        self.row[:, cols] = np.take_along_axis(row, order, axis=0)
+
+    def pairs(self):
+        has = self.row >= 0
+        return self.row[has], np.nonzero(has)[1], self.value[has]
+
+
+def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candidates:
+    n, m = len(cohort.mentees), len(cohort.mentors)
+    side = _MentorBest(scoring.MENTOR_K, m)
+    out = []
+    for o in imap_blocks(kern, lambda rows: _top(kern, k, rows, side.floor), blocks(np.arange(n), m)):
+        side.merge(*o[5])
+        out.append(o)
+    i, j, total, bound = (np.concatenate([o[f] for o in out]) for f in range(4))
+    counts = kern.allowed_counts()
+    if counts is None:
+        counts = np.concatenate([o[6][0] for o in out]), np.sum([o[6][1] for o in out], axis=0)
+    per_mentee, per_mentor = (c.astype(np.int64) for c in counts)
+    best = max(o[4] for o in out)
+    i, j, total = (np.concatenate([a, b]).astype(np.int64) for a, b in zip((i, j, total), side.pairs()))
+    _, first = np.unique(i * m + j, return_index=True)  # sorted by (i, j), duplicates dropped
+    i, j, total = i[first], j[first], total[first]
+    parts = score_pairs(cohort, settings, i, j)
+    if not np.array_equal(parts.sum(axis=1), total):
+        raise AssertionError("internal error: table scores differ from the criteria's definitions")
+    lo = kern.bounds[0] if kern.bounds else int(total.min(initial=0))
+    return Candidates(criterion_names(cohort), i, j, parts, total, False, bound,
+                      int(per_mentee.sum()), per_mentee, per_mentor, (min(lo, int(total.min(initial=0))), best))
+
+
+def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = None,
+                   k: int | None = None) -> Candidates:
+    """The candidate set :func:`build_candidates` returns (its ``limit`` and ``k``)."""
+    n, m = len(cohort.mentees), len(cohort.mentors)
+    if n == 0 or m == 0:
+        none = np.zeros(0, np.int64)
+        names = criterion_names(cohort)
+        return Candidates(names, none, none, np.zeros((0, len(names)), np.int64), none, True, None, 0,
+                          np.zeros(n, np.int64), np.zeros(m, np.int64))
+    kern = kernel_for(cohort, settings)
+    if limit is None or n * m <= limit:
+        return complete_candidates(cohort, settings, kern)
+    cands = _sparse(cohort, settings, kern, k or scoring.TOP_K)
+    return complete_candidates(cohort, settings, kern) if cands.n_allowed <= limit else cands
+
+
+def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
+    """Each mentee's best allowed pairs by ``total - price[mentor]``, over every mentor.
+
+    The certificate of optimality's scan (see :mod:`matching.solvers.certified`), in
+    row blocks. Returns ``(i, j, total, bound)``: at least ``k`` pairs per mentee in
+    ``rows`` where it has as many (at most ``2 k``), and for each of ``rows`` a bound
+    on ``total - price`` of its allowed pairs not returned (``NO_BOUND``: none).
+    """
+    kern = kernel_for(cohort, settings)
+    rows = np.asarray(rows, dtype=np.int64)
+    price = np.asarray(price, dtype=np.int64)
+
+    def scan(block):
+        sel, off = _shifted(kern, *kern.score(block), price)
+        rr, cc, value, bound = _select(sel, k)
+        bound[bound != NO_BOUND] -= off
+        return block[rr], cc.astype(np.int64), value - off + price[cc], bound
+
+    found = map_blocks(kern, scan, blocks(rows, len(cohort.mentors)))
+    return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
+                 for c in range(4))
+
+
+def build_candidates(cohort: Cohort, settings: Settings, *, limit: int | None = None,
+                     k: int | None = None) -> Candidates:
+    """Score the allowed pairs, block by block.
+
+    Parameters
+    ----------
+    cohort, settings
+    limit : int, optional
+        With no limit (the default) every allowed pair is listed. Otherwise, when the
+        cohort has more than ``limit`` allowed pairs, only each mentee's ``k`` best
+        mentors (up to ``2 k`` with ties) are kept and ``complete`` is False.
+    k : int, optional
+        Default :data:`TOP_K`.
+
+    Examples
+    --------
+    >>> import matching
+    >>> from matching.cohort.validate import load_cohort
+    >>> data = matching.load_example()
+    >>> cohort = load_cohort(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+    >>> from matching import Settings
+    >>> full = build_candidates(cohort, Settings())
+    >>> sparse = build_candidates(cohort, Settings(), limit=0, k=3)
+    >>> sparse.complete, sparse.n_allowed == len(full), len(sparse) < len(full)
+    (False, True, True)
+    """
+    return candidates_for(cohort, settings, limit=limit, k=k)
