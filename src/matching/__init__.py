@@ -23,6 +23,7 @@ from .checkpoint.result import RematchResult
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
+from .groups import GroupResult, groups
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
@@ -33,6 +34,8 @@ __all__ = [
     "diagnose",
     "Diagnosis",
     "rematch",
+    "groups",
+    "GroupResult",
     "RematchResult",
     "MatchResult",
     "SolveInfo",
