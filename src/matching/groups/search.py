@@ -156,23 +156,22 @@ def _step(p: Units, st: _State, rng, it: int, tabu: np.ndarray, tenure, best_val
 
 
 def _perturb(p: Units, st: _State, rng, strength: int) -> None:
-    """``strength`` random admissible swaps or moves (hard constraints kept)."""
+    """``strength`` random admissible moves or swaps (even odds when both exist; constraints kept)."""
     for _ in range(strength):
         cur = st.S[np.arange(len(st.a)), st.a]
+        moves = np.flatnonzero(np.isfinite(_move_gains(p, st, cur)))
         sg = _swap_gains(p, st, cur, bool((p.w == 1).all()))
-        cand = np.flatnonzero(np.isfinite(sg))
-        if len(cand):
-            u, v = divmod(int(cand[rng.integers(len(cand))]), sg.shape[1])
+        swaps = np.flatnonzero(np.isfinite(sg))
+        if len(moves) and (not len(swaps) or rng.random() < 0.5):
+            u, g = divmod(int(moves[rng.integers(len(moves))]), len(p.lo))
+            st.move(p, u, g, float(st.S[u, g] - cur[u]))
+        elif len(swaps):
+            u, v = divmod(int(swaps[rng.integers(len(swaps))]), sg.shape[1])
             gu, gv = st.a[u], st.a[v]
             st.move(p, u, gv, float(sg[u, v]))
             st.move(p, v, gu, 0.0)
-            continue
-        mg = _move_gains(p, st, cur)
-        cand = np.flatnonzero(np.isfinite(mg))
-        if not len(cand):
+        else:
             return
-        u, g = divmod(int(cand[rng.integers(len(cand))]), mg.shape[1])
-        st.move(p, u, g, float(mg[u, g]))
 
 
 def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float = 10.0,

@@ -104,8 +104,10 @@ def _unit_problem(p: Problem, unit: np.ndarray, hosts: np.ndarray | None) -> Uni
 
 
 def _greedy(u: Units) -> np.ndarray | None:
-    """Largest, most constrained units first into the group furthest below its minimum."""
+    """Largest, most constrained units first into a group below its minimum, else into the group
+    furthest below its target size (:func:`_targets`)."""
     U, G = len(u.w), len(u.lo)
+    target = _targets(u.lo, u.hi, int(u.w.sum()))
     order = np.lexsort((np.arange(U), -u.apart.sum(1), -u.w))
     assign = np.full(U, -1)
     size = np.zeros(G, dtype=np.int64)
@@ -115,10 +117,23 @@ def _greedy(u: Units) -> np.ndarray | None:
         ok = ~clash & ~u.forbid[k] & (size + u.w[k] <= u.hi)
         if not ok.any():
             return None
-        g = np.lexsort((np.arange(G), size, -(u.lo - size)) )
-        g = next(x for x in g if ok[x])
+        g = next(x for x in np.lexsort((np.arange(G), size - target, size >= u.lo)) if ok[x])
         assign[k], size[g] = g, size[g] + u.w[k]
     return assign if (size >= u.lo).all() else None
+
+
+def _targets(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """Sizes from the minimums up, the rest filling the groups with the largest maximum first:
+    as unequal as the intervals allow, since larger groups hold more pairs (the search can
+    shift sizes one person at a time, but hardly by many).
+
+    >>> _targets(np.array([2, 2, 2]), np.array([3, 5, 4]), 9).tolist()
+    [2, 5, 2]
+    """
+    size = lo.copy()
+    for g in np.argsort(-hi, kind="stable"):
+        size[g] += min(hi[g] - lo[g], n - size.sum())
+    return size
 
 
 def _default_hosts(p: Problem) -> np.ndarray | None:
