@@ -192,6 +192,8 @@ def _result(roster, prob: Problem, sol, s: dict, run: dict) -> GroupResult:
             "seed": run["seed"], "distance": run["distance"], "settings": {**s, "weights": s["weights"]},
             "min_group_size": s["min_group_size"], "input_hash": _hash(roster, prob.D, prob),
             "library_version": __version__}
+    if sol is not None and sol.bound is not None:
+        info["gap"] = round(max(sol.bound - objective, 0.0) / max(abs(sol.bound), 1e-9), 9)
     protected = {} if roster.people is None else {"gender": roster.people.gender, "race": roster.people.race}
     bound = sol.bound if sol is not None else 0.0
     return GroupResult(groups=frame, hosts=hosts, objective=float(objective), status=status, bound=bound,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..cohort.model import People, _index_of
+from ..cohort.model import People
 from ..cohort.validate import ALIASES, load_cohort
 from ..errors import InputError
 from ..files import columns as col
@@ -40,6 +40,19 @@ class Roster:
     areas: tuple = ()
     competencies: tuple = ()
     input_hash: str = ""
+
+
+def positions(sorted_ids: np.ndarray, values) -> np.ndarray:
+    """Position of each value in ``sorted_ids`` (-1 where absent).
+
+    >>> positions(np.array(["a", "c"]), ["c", "b"]).tolist()
+    [1, -1]
+    """
+    values = np.asarray([str(v) for v in values], dtype=str) if len(values) else np.zeros(0, dtype=str)
+    if not len(sorted_ids):
+        return np.full(len(values), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos] == values, pos, -1).astype(np.int64)
 
 
 class _Quiet(logging.Filter):
@@ -120,7 +133,7 @@ def _columns(table: Table, names, problems: col.Problems) -> pd.DataFrame | None
 
 def _known(table, frame, name, ids, problems, what="person") -> np.ndarray:
     values = col.text_values(frame[name])
-    idx = _index_of(ids, np.array([v if v is not None else "" for v in values], dtype=object))
+    idx = positions(ids, np.array([v if v is not None else "" for v in values], dtype=object))
     for pos in np.flatnonzero(idx < 0):
         problems.add(table, f"unknown {what} id '{values[pos]}'" if values[pos] else f"{name} is missing",
                      column=name, position=pos, id=values[pos])
@@ -153,7 +166,7 @@ def history_apart(data, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
     frame = _columns(table, ("id", "group"), problems)
     if frame is None:
         return np.zeros((0, 2), dtype=np.int64)
-    idx = _index_of(ids, np.array([v or "" for v in col.text_values(frame["id"])], dtype=object))
+    idx = positions(ids, np.array([v or "" for v in col.text_values(frame["id"])], dtype=object))
     group = pd.Series(col.text_values(frame["group"]), dtype=object)
     known = (idx >= 0) & group.notna().to_numpy()
     past = pd.DataFrame({"i": idx[known], "g": group[known].to_numpy()})
@@ -188,8 +201,8 @@ def mentor_links(data, ids: np.ndarray, hosts: np.ndarray, problems: col.Problem
     frame = _columns(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return links
-    i = _index_of(ids, np.array([v or "" for v in col.text_values(frame["mentee_id"])], dtype=object))
-    k = _index_of(hosts, np.array([v or "" for v in col.text_values(frame["mentor_id"])], dtype=object))
+    i = positions(ids, np.array([v or "" for v in col.text_values(frame["mentee_id"])], dtype=object))
+    k = positions(hosts, np.array([v or "" for v in col.text_values(frame["mentor_id"])], dtype=object))
     ok = (i >= 0) & (k >= 0)
     links[k[ok], i[ok]] = True
     return links

@@ -214,8 +214,8 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     best_a, best_v = st.a.copy(), st.value
     tabu = np.zeros((U, G), dtype=np.int64)
     tenure = (max(2, U // 10), max(3, U // 10 + max(U // 20, 3)))
-    stall = stall or max(200, 8 * U)
-    strength = max(2, U // 8)
+    stall = stall or max(200, 25 * U)
+    strength = max(3, U // 24)
     uniform = bool((p.w == 1).all())
     it = since = 0
     while (max_iterations is None or it < max_iterations) and time.perf_counter() - began < time_limit:
