@@ -90,7 +90,7 @@ def _unit_problem(p: Problem, unit: np.ndarray, hosts: np.ndarray | None) -> Uni
     C = np.zeros((n, U))
     C[np.arange(n), unit] = 1.0
     W = C.T @ p.D @ C
-    constant = 0.5 * (np.trace(W) - 0.0)
+    constant = 0.5 * np.trace(W)              # pairs inside a unit: together whatever the grouping
     np.fill_diagonal(W, 0.0)
     A = np.zeros((n, n))
     ap = _all_apart(p)
