@@ -253,3 +253,20 @@ def test_mdgplib_small_instances_are_proven(name, optimum):
     result = matching.groups(people, sizes=list(zip(bounds[0::2], bounds[1::2])), distance=table, time_limit=30)
     assert result.status == "OPTIMAL"
     assert result.objective == pytest.approx(optimum, abs=0.006)
+
+
+def test_history_naming_people_who_left_warns(mentees):
+    history = pd.DataFrame({"id": ["E001", "E002", "GONE"], "group": [1, 1, 1]})
+    with pytest.warns(matching.MatchingWarning, match="not in this session"):
+        result = matching.groups(mentees, size=(5, 6), history=history, settings=FAST)
+    g = result.groups.set_index("id")["group"]
+    assert g["E001"] != g["E002"]
+
+
+def test_distance_mode_keeps_extra_columns_and_explains():
+    people = pd.DataFrame({"id": ["a", "b", "c", "d"], "team": ["x", "y", "x", "y"]})
+    table = pd.DataFrame({"person_a": ["a", "b"], "person_b": ["c", "d"], "distance": [5, 7]})
+    result = matching.groups(people, size=(2, 2), distance=table)
+    assert result.status == "OPTIMAL" and result.objective == 12
+    assert list(result.groups.columns) == ["id", "group", "team"]
+    assert result.explain(1)["size"] == 2 and "<td>" in result.report_section()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from ..cohort.model import People
 from ..cohort.validate import ALIASES, load_cohort
-from ..errors import InputError
+from ..errors import InputError, MatchingWarning
 from ..files import columns as col
 from ..files.tables import Table, as_table
 
@@ -158,8 +159,9 @@ def pair_indices(data, name: str, ids: np.ndarray, problems: col.Problems) -> np
 
 
 def history_apart(data, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
-    """Pairs who shared a group in an earlier session (``id, group``); unknown ids are ignored
-    (people who have left), but a table without those columns is an error."""
+    """Pairs who shared a group in an earlier session (``id, group``); ids not in ``ids`` (people
+    who have left) are left out with a :class:`~matching.MatchingWarning`; a table without
+    those columns is an error."""
     table = _table(data, "history", problems)
     if table is None:
         return np.zeros((0, 2), dtype=np.int64)
@@ -167,6 +169,9 @@ def history_apart(data, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
     if frame is None:
         return np.zeros((0, 2), dtype=np.int64)
     idx = positions(ids, np.array([v or "" for v in col.text_values(frame["id"])], dtype=object))
+    if (idx < 0).any():
+        warnings.warn(f"history: {int((idx < 0).sum())} row(s) name people not in this session (left out); "
+                      "their earlier groups still keep the others apart", MatchingWarning, stacklevel=4)
     group = pd.Series(col.text_values(frame["group"]), dtype=object)
     known = (idx >= 0) & group.notna().to_numpy()
     past = pd.DataFrame({"i": idx[known], "g": group[known].to_numpy()})
@@ -192,7 +197,8 @@ def host_table(data, problems: col.Problems) -> np.ndarray | None:
 
 
 def mentor_links(data, ids: np.ndarray, hosts: np.ndarray, problems: col.Problems) -> np.ndarray:
-    """(H, n) bool: host ``k`` mentors person ``i`` (``mentor_pairs``: a match's pairs)."""
+    """(H, n) bool: host ``k`` mentors person ``i`` (``mentor_pairs``: a match's pairs). Pairs of
+    mentees outside this session or mentors who are not hosts cannot conflict and are skipped."""
     links = np.zeros((len(hosts), len(ids)), dtype=bool)
     pairs = getattr(data, "pairs", data)
     table = _table(pairs, "mentor_pairs", problems)
