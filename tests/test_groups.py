@@ -270,3 +270,10 @@ def test_distance_mode_keeps_extra_columns_and_explains():
     assert result.status == "OPTIMAL" and result.objective == 12
     assert list(result.groups.columns) == ["id", "group", "team"]
     assert result.explain(1)["size"] == 2 and "<td>" in result.report_section()
+
+
+@pytest.mark.parametrize("exact_max", [0, 12])
+def test_group_k_takes_the_kth_size_interval(exact_max):
+    people = cohort(9, 4)
+    result = matching.groups(people, sizes=[(2, 2), (4, 4), (3, 3)], settings={**FAST, "exact_max_people": exact_max})
+    assert result.groups["group"].value_counts().sort_index().tolist() == [2, 4, 3]

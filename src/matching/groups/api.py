@@ -73,8 +73,11 @@ def _problem(roster, D, lo, hi, keep_apart, keep_together, history, hosts, mento
     return Problem(ids=ids, D=D, lo=lo, hi=hi, apart=apart, together=together, host_ids=host_ids, host_links=links)
 
 
-def _labels(assign: np.ndarray) -> np.ndarray:
-    """Groups numbered 1.. by their first member (people are in id order)."""
+def _labels(assign: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Groups numbered 1..: group ``k`` takes ``sizes[k - 1]`` when the intervals differ, else
+    groups are numbered by their first member (people are in id order)."""
+    if len(set(zip(lo.tolist(), hi.tolist()))) > 1:
+        return assign.astype(np.int64) + 1
     first = {}
     for g in assign:
         first.setdefault(int(g), len(first) + 1)
@@ -177,7 +180,7 @@ def groups(people, *, size=None, sizes=None, n_groups=None, distance=None, weigh
 
 
 def _result(roster, prob: Problem, sol, s: dict, run: dict) -> GroupResult:
-    assign = _labels(sol.assign) if sol is not None else np.zeros(0, dtype=np.int64)
+    assign = _labels(sol.assign, prob.lo, prob.hi) if sol is not None else np.zeros(0, dtype=np.int64)
     frame = pd.concat([pd.DataFrame({"id": roster.ids.astype(object), "group": assign}),
                        roster.extra.drop(columns=[c for c in ("group",) if c in roster.extra])], axis=1)
     host_rows = []

@@ -28,8 +28,9 @@ class GroupResult:
     Attributes
     ----------
     groups : pandas.DataFrame
-        ``id, group`` (groups numbered from 1 by their first member's id), then the input's
-        extra columns (never gender or race).
+        ``id, group`` (group ``k`` has the size interval ``sizes[k - 1]``; with one interval for
+        all, groups are numbered from 1 by their first member's id), then the input's extra
+        columns (never gender or race).
     hosts : pandas.DataFrame
         ``group, host_id`` (empty when no hosts were asked for).
     objective : float

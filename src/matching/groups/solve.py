@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ..errors import InfeasibleError, SolverError
 from ..solvers.groups_cpsat import feasible_groups, size_multisets, solve_groups
@@ -56,15 +54,29 @@ def _all_apart(p: Problem) -> np.ndarray:
 
 
 def _units(p: Problem) -> np.ndarray:
-    """Unit label of each person (connected components of ``keep_together``), numbered by first member."""
+    """Unit label of each person (connected components of ``keep_together``), numbered by first member.
+
+    >>> P = Problem(np.array(list("abcde")), np.zeros((5, 5)), np.array([1]), np.array([5]), {},
+    ...             np.array([[1, 3], [3, 4]]))
+    >>> _units(P).tolist()
+    [0, 1, 2, 1, 1]
+    """
     n = len(p.ids)
-    t = p.together
-    graph = coo_matrix((np.ones(len(t)), (t[:, 0], t[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    first = np.full(label.max(initial=-1) + 1, n)
-    np.minimum.at(first, label, np.arange(n))
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(len(first))
+    root = np.arange(n)
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i, j in p.together:
+        a, b = find(i), find(j)
+        root[max(a, b)] = min(a, b)
+    label = np.array([find(i) for i in range(n)])
+    _, first = np.unique(label, return_index=True)
+    rank = np.empty(n, dtype=np.int64)
+    rank[label[np.sort(first)]] = np.arange(len(first))
     return rank[label]
 
 

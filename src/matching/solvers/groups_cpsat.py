@@ -23,7 +23,6 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy.optimize import linear_sum_assignment
 
 __all__ = ["GroupModelResult", "solve_groups", "integer_scale", "size_multisets", "feasible_groups",
            "MAX_MULTISETS"]
@@ -58,11 +57,24 @@ def integer_scale(D: np.ndarray) -> tuple[int, bool]:
 
 
 def _fit(sizes, lo, hi) -> np.ndarray | None:
-    """Group index for each block size (a perfect matching into the intervals), or None."""
+    """Group index for each block size (a perfect matching into the intervals), or None.
+
+    Sizes in increasing order each take the free interval holding them that closes first
+    (the greedy that is optimal for matching points to intervals).
+
+    >>> _fit((5, 2), np.array([3, 1]), np.array([6, 4])).tolist()
+    [0, 1]
+    """
     sizes = np.asarray(sizes)
-    cost = np.where((sizes[:, None] >= lo[None, :]) & (sizes[:, None] <= hi[None, :]), 0, 1)
-    rows, cols = linear_sum_assignment(cost)
-    return cols[np.argsort(rows)] if cost[rows, cols].sum() == 0 else None
+    out = np.full(len(sizes), -1)
+    free = np.ones(len(lo), dtype=bool)
+    for k in np.argsort(sizes, kind="stable"):
+        fits = np.flatnonzero(free & (lo <= sizes[k]) & (sizes[k] <= hi))
+        if not len(fits):
+            return None
+        g = fits[np.argmin(hi[fits])]
+        out[k], free[g] = g, False
+    return out
 
 
 def size_multisets(n: int, lo, hi, limit: int = MAX_MULTISETS) -> list[tuple] | None:
