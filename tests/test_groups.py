@@ -274,6 +274,8 @@ def test_distance_mode_keeps_extra_columns_and_explains():
 
 @pytest.mark.parametrize("exact_max", [0, 12])
 def test_group_k_takes_the_kth_size_interval(exact_max):
-    people = cohort(9, 4)
-    result = matching.groups(people, sizes=[(2, 2), (4, 4), (3, 3)], settings={**FAST, "exact_max_people": exact_max})
+    people = cohort(9, 4)                 # P00 (the first id) is held in the group of 4
+    together = pd.DataFrame({"person_a": ["P00"] * 3, "person_b": ["P01", "P02", "P03"]})
+    result = matching.groups(people, sizes=[(2, 2), (4, 4), (3, 3)], keep_together=together,
+                             settings={**FAST, "exact_max_people": exact_max})
     assert result.groups["group"].value_counts().sort_index().tolist() == [2, 4, 3]
