@@ -19,8 +19,10 @@ from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning
                      SolverError)
 from .examples import example_paths, load_example
 from .files.tables import read_table
+from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
+from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
@@ -39,6 +41,8 @@ __all__ = [
     "groups",
     "GroupResult",
     "RematchResult",
+    "read_survey",
+    "Survey",
     "MatchResult",
     "SolveInfo",
     "Settings",
@@ -54,4 +58,5 @@ __all__ = [
     "load_example",
     "example_paths",
     "read_table",
+    "Program",
 ]
