@@ -18,7 +18,8 @@ OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 
 #: Arguments naming input tables, read with --encoding / --sheet when given.
 TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
-              "left", "waitlist", "survey")
+              "left", "waitlist", "survey", "people", "distance", "keep_apart", "keep_together", "hosts",
+              "mentor_pairs")
 
 
 def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True) -> None:
