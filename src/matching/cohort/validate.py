@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files import ids as idrules
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from .model import Cohort, PairTable, People, _index_of
@@ -26,7 +27,7 @@ log = logging.getLogger("matching")
 REQUIRED = ("id", "level", "area", "kbu")
 MENTEE_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "preferences", "competencies",
                              "eligible", "priority")
-MENTOR_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "capacity", "competencies")
+MENTOR_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "capacity", "competencies", "preferences")
 ALIASES = {
     "employee_id": "id", "person_id": "id", "mentee_id": "id", "mentor_id": "id",
     "grade": "level", "work_area": "area", "department": "area",
@@ -35,6 +36,7 @@ ALIASES = {
     "sex": "gender", "ethnicity": "race",
     "goals": "competencies", "development_goals": "competencies", "strengths": "competencies",
     "ranked_mentors": "preferences", "preferred_mentors": "preferences",
+    "ranked_mentees": "preferences", "preferred_mentees": "preferences",
     "max_mentees": "capacity",
 }
 MAX_LEVEL = 1000
@@ -70,6 +72,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
     if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
         return None
     ids = col.parse_ids(table, frame, problems)
+    col.check_controls(table, frame, "preferences", ids, problems)
     n = len(frame)
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
     side = _Side(
@@ -80,20 +83,32 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
         years=num("years_experience", integer=False, lo=0, hi=MAX_YEARS, default=np.nan),
         gender=col.parse_text(table, frame, ids, "gender", problems, required=False),
         race=col.parse_text(table, frame, ids, "race", problems, required=False),
-        goals=col.parse_list(frame, "competencies"),
+        goals=_goals(table, frame, ids, problems),
         eligible=(np.ones(n, bool) if mentor else
                   col.parse_bool(table, frame, ids, "eligible", problems, default=True)),
         priority=(np.zeros(n) if mentor else
                   num("priority", integer=False, lo=0.01, hi=MAX_PRIORITY, default=1.0)),
         capacity=(num("capacity", integer=True, lo=0, hi=MAX_CAPACITY, default=1) if mentor
                   else np.zeros(n)),
-        preferences=col.parse_list(frame.iloc[:0] if mentor else frame, "preferences"),
+        preferences=col.parse_list(frame, "preferences"),
         extra={c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known},
     )
     if n == 0:
         log.warning("the %s table has no rows: every %s is left unpaired", f"{role}s",
                     "mentor" if not mentor else "mentee")
     return side
+
+
+def _goals(table: Table, frame, ids, problems: col.Problems) -> pd.DataFrame:
+    """The competency lists; a name over :data:`~matching.files.ids.MAX_NAME_LENGTH` is a problem."""
+    goals = col.parse_list(frame, "competencies")
+    items = goals["item"].to_numpy(dtype=object)
+    bad = [k for k, _ in idrules.bad_text(items, idrules.MAX_NAME_LENGTH, control=False)]
+    for k in bad:
+        pos = int(goals["pos"].iloc[k])
+        problems.add(table, f"a competency has {len(items[k]):,} characters, more than the limit of "
+                            f"{idrules.MAX_NAME_LENGTH:,}", column="competencies", position=pos, id=ids[pos])
+    return goals.drop(goals.index[bad]) if bad else goals
 
 
 def _ints(values: np.ndarray) -> np.ndarray:
@@ -103,8 +118,9 @@ def _ints(values: np.ndarray) -> np.ndarray:
 
 def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
     """Sort a parsed side by id and encode it; returns the People and the sort order."""
-    ids = np.array([v if v is not None else "" for v in side.ids], dtype=str) if len(side.ids) else \
-        np.zeros(0, dtype=str)
+    # Exact text in an object array: a fixed-width numpy string array would drop trailing
+    # NULs (merging two people) and take rows x longest id of memory.
+    ids = np.array([v if v is not None else "" for v in side.ids] + [None], dtype=object)[:-1]
     order = np.argsort(ids, kind="stable")
     comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
     if len(side.goals):
@@ -186,8 +202,11 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         raise InputError(problems.cases)
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
-    mentor_people, _ = _people(sides["mentor"], "mentor", vocab)
+    mentor_people, mentor_order = _people(sides["mentor"], "mentor", vocab)
+    if not problems:
+        idrules.warn_across(mentee_people.ids.tolist(), mentor_people.ids.tolist())
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
+    mentor_prefs = _mentor_preferences(sides["mentor"], mentor_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
     rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None)
     excl = parse_pairs(others["exclusions"], mentee_people, mentor_people, problems)
@@ -206,9 +225,17 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         extra_tables=tables_x, extra_functions=functions_x,
         self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
         labels={"gender": tuple(vocab["gender"]), "race": tuple(vocab["race"])},
+        mentor_preferences=mentor_prefs,
     )
     object.__setattr__(cohort, "input_hash", cohort_hash(cohort))
     return cohort
+
+
+def _mentor_preferences(side: _Side, order, mentees: People, mentors: People, problems) -> PairTable:
+    """The mentors' own rankings (mentee ids), validated like the mentees' and turned so
+    that rows are mentees: ``value`` is the rank the mentor gave the mentee."""
+    by_mentor = resolve_preferences(side, order, mentors, mentees, problems)
+    return PairTable.build(by_mentor.j, by_mentor.i, by_mentor.value, len(mentees))
 
 
 def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, problems) -> None:
@@ -237,4 +264,7 @@ def cohort_hash(c: Cohort) -> str:
     for t in (c.preferences, c.exclusions, c.pins, *c.extra_tables.values()):
         h.update(t.i.tobytes() + t.j.tobytes() + repr(t.value.tolist()).encode())
     h.update(repr(sorted(c.extra_functions)).encode())
+    if len(c.mentor_preferences):  # only when given, so hashes of cohorts without them are unchanged
+        t = c.mentor_preferences
+        h.update(b"\x1dmentor_preferences" + t.i.tobytes() + t.j.tobytes() + t.value.astype(np.int64).tobytes())
     return h.hexdigest()

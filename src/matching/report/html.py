@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 
@@ -27,9 +28,10 @@ import pandas as pd
 from . import charts
 from ..errors import MatchingError
 from ..files.export import atomic_write
+from ..files.ids import canonical
 from .privacy import diversity_table
 
-__all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
+__all__ = ["result_html", "report_html", "write_report", "report_file", "explanation_text", "summary_rows"]
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
@@ -132,6 +134,7 @@ def _fallback_explanation(result, row) -> str:
 
 def explanation_text(result, mentee_id) -> str:
     """Why this mentee got this mentor: ``result.explain`` where available, else the parts."""
+    mentee_id = canonical(mentee_id)
     match = result.pairs[result.pairs["mentee_id"] == mentee_id]
     if len(match):
         if hasattr(result, "explain"):
@@ -180,6 +183,25 @@ def _statistics(result) -> str:
               "appear, and no person's gender or race is shown anywhere.</p></section>")
 
 
+def _stability(result) -> str:
+    """Blocking pairs and the rank profile obtained beside the best reachable (rank-maximal)."""
+    audit = (getattr(result, "summary", None) or {}).get("audit")
+    if not hasattr(result, "audit") or not audit:
+        return ""
+    got, best = audit["rank_profile"], audit["best_rank_profile"]
+    ranks = [charts.ordinal(r + 1) + " choice" for r in range(len(got))]
+    profiles = pd.DataFrame({"choice": ranks, "obtained": got,
+                             "best reachable": best if best is not None else ["not computed"] * len(got)})
+    table = result.audit()
+    words = ("<p>No blocking pairs: no mentee and ranked mentor would both rather be together.</p>"
+             if not len(table) else _table(table))
+    return (f"<h2>Stability ({audit['blocking_pairs']} blocking pairs)</h2>"
+            '<p class="muted">A blocking pair is a mentee and a mentor they ranked above their own who would '
+            "take them (a free seat, or a mentee the mentor wants less). The best reachable profile is "
+            "rank-maximal: the most 1st choices, then the most 2nd, ...; the weights trade some of it for "
+            "other criteria.</p>" + _table(profiles) + words)
+
+
 def report_html(result, *, title: str = "Mentoring match report", explanations=True) -> str:
     """The whole report as one HTML string (see :func:`write_report`)."""
     info = result.info
@@ -191,6 +213,7 @@ def report_html(result, *, title: str = "Mentoring match report", explanations=T
         "<h2>Summary</h2>" + _table(summary_rows(result)),
         "<h2>Charts</h2><div class=\"charts\">" + "".join(svg.values()) + "</div>",
         "<h2>Statistics</h2>" + _statistics(result),
+        _stability(result),
         f"<h2>Pairs ({len(pairs)})</h2>" + _table(pairs, raw={"explanation": _why_cells(result, explanations)}
                                                   if explanations and len(pairs) else None),
         f"<h2>Unmatched mentees ({len(result.unmatched)})</h2>" + _unmatched_section(result),
@@ -218,5 +241,13 @@ def write_report(result, path, *, title: str = "Mentoring match report", explana
         Add each pair's explanation (folded, opens on click without JavaScript); a
         ``{mentee_id: text}`` dict supplies texts already computed.
     """
+    return atomic_write(report_file(result, path, title=title, explanations=explanations))[0]
+
+
+def report_file(result, path, *, title: str = "Mentoring match report", explanations=True) -> dict:
+    """``{path: writer}`` of :func:`write_report`, to write the report in one
+    :func:`~matching.files.export.atomic_write` set with other files."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise MatchingError(f"the report to write must be a path (str or os.PathLike); got {path!r}")
     text = report_html(result, title=title, explanations=explanations)
-    return atomic_write({Path(path): lambda temp: temp.write_text(text, encoding="utf-8")})[0]
+    return {Path(path): lambda temp: temp.write_text(text, encoding="utf-8")}
