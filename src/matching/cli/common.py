@@ -9,6 +9,7 @@ from ..api import match
 from ..checkpoint.rematch import rematch
 from ..files.export import FORMATS, atomic_write, export_files
 from ..files.tables import EXCEL_SUFFIXES, read_table
+from ..groups import groups
 from ..program import Program
 from ..report.html import report_file
 
@@ -106,6 +107,9 @@ class _Library:
     def rematch(self, current, mentees, mentors, requests, **options):
         return rematch(current, mentees, mentors, requests, **options)
 
+    def groups(self, people, **options):
+        return groups(people, **options)
+
 
 class _Ledger(_Library):
     """The same steps through a :class:`~matching.Program`, recorded in its session."""
@@ -124,6 +128,9 @@ class _Ledger(_Library):
 
     def rematch(self, current, mentees, mentors, requests, **options):
         return self.prog.rematch(requests, mentees, mentors, session=self.session, **options)
+
+    def groups(self, people, **options):
+        return self.prog.groups(people, session=self.session, **options)
 
 
 def engine(args):

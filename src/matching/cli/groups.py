@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from ..files.export import FORMATS
-from ..groups import groups
+from .common import add_session, engine
 
 NAME = "groups"
+#: Recorded in a program ledger with ``--program`` (takes ``--session``; earlier groups from the ledger).
+LEDGER = True
 
 
 def _interval(text: str) -> tuple[int, int]:
@@ -24,7 +26,7 @@ def _intervals(text: str) -> list[tuple[int, int]]:
     return [_interval(part) for part in text.split(",") if part.strip()]
 
 
-def add_parser(sub) -> None:
+def add_parser(sub, *, ledger: bool = False) -> None:
     p = sub.add_parser(NAME, help="form small, mixed networking groups (one host mentor each, optional)",
                        description="Split people into groups whose sizes lie in the given interval, mixing KBUs, "
                                    "areas, levels and competencies; write groups, hosts, group_mix and summary.")
@@ -48,14 +50,17 @@ def add_parser(sub) -> None:
     p.add_argument("--sheet", metavar="NAME", help="sheet of the Excel inputs (default: the first sheet)")
     p.add_argument("--out", metavar="DIR", default="groups-output", help="output folder (default: groups-output)")
     p.add_argument("--format", choices=FORMATS, default="csv", help="export format (default: csv)")
+    add_session(p, ledger)
 
 
 def run(args, out) -> None:
     settings = {"max_iterations": args.max_iterations} if args.max_iterations else None
-    result = groups(args.people, size=args.size, sizes=args.sizes, n_groups=args.n_groups, distance=args.distance,
-                    keep_apart=args.keep_apart, keep_together=args.keep_together, history=args.history,
-                    hosts=args.hosts, mentor_pairs=args.mentor_pairs, time_limit=args.time_limit, seed=args.seed,
-                    settings=settings)
+    with engine(args) as step:
+        result = step.groups(args.people, size=args.size, sizes=args.sizes, n_groups=args.n_groups,
+                             distance=args.distance,
+                             keep_apart=args.keep_apart, keep_together=args.keep_together,
+                             history=args.history, hosts=args.hosts, mentor_pairs=args.mentor_pairs,
+                             time_limit=args.time_limit, seed=args.seed, settings=settings)
     folder = Path(args.out)
     if args.format == "csv":
         paths = result.to_csv(folder)
