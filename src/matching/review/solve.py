@@ -21,7 +21,10 @@ from ..scoring.scores import Candidates, score_pairs
 from ..scoring.sparse import best_reduced, build_candidates
 from ..solvers.certified import solve_certified
 from ..solvers.cpsat import solve_cpsat
+from ..cohort.goals import parse_goals
+from ..scoring.diagnose import diagnose_cohort
 from ..solvers.flow import solve_flow
+from ..solvers.goal_flows import flow_goals, solve_goal_flows
 from ..solvers.problem import Assignment, Problem
 from .outcome import PRIORITY_RESOLUTION, Outcome, build_outcome
 from .reasons import pin_problem
@@ -94,9 +97,29 @@ def _keeping(problem: Problem, prefer: np.ndarray) -> Problem | None:
     return dataclasses.replace(problem, score=problem.score * k + kept, fixed_score=problem.fixed_score * k)
 
 
+def _wants_flow_goals(settings: Settings) -> bool:
+    """Goals that are exact flows (a KBU load limit, maximin) and the solver is automatic."""
+    return settings.solver == "auto" and bool(settings.targets) and flow_goals(parse_goals(settings.targets))
+
+
 def _wants_cpsat(settings: Settings) -> bool:
-    """CP-SAT when asked for, or when cohort goals are set and the solver is automatic."""
-    return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets))
+    """CP-SAT when asked for, or when cohort goals other than flows are set and the solver is automatic."""
+    return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets)
+                                          and not _wants_flow_goals(settings))
+
+
+def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,
+                solved: Assignment | None) -> Assignment:
+    """The flow goals, from the plain optimum; certified over every allowed pair by ``best_reduced`` scans."""
+    plain = solved if solved is not None else solve_flow(problem)
+    scan, bound, score_range = None, None, (int(cands.total.min(initial=0)), int(cands.total.max(initial=0)))
+    if not cands.complete:
+        def scan(rows, price, k):
+            return best_reduced(cohort, settings, rows, price, k=k)
+        bound, score_range = cands.bound, cands.score_range
+    diagnosis = diagnose_cohort(cohort, settings, cands).short()
+    return solve_goal_flows(problem, cohort, settings, parse_goals(settings.targets), plain,
+                            score_range=score_range, scan=scan, bound=bound, diagnosis=diagnosis)
 
 
 def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,
@@ -108,6 +131,8 @@ def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidat
     """
     if _wants_cpsat(settings):
         return solve_cpsat(problem, cohort, settings, cands)
+    if _wants_flow_goals(settings):
+        return _goal_flows(problem, cohort, settings, cands, solved)
     if solved is not None:
         return solved
     return solve_flow(problem)
@@ -154,7 +179,7 @@ def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
         cands, solved = _certify(cohort, settings, cands)
     problem = make_problem(cohort, settings, cands)
     keeping = None
-    if prefer is not None and solved is None and not _wants_cpsat(settings):
+    if prefer is not None and solved is None and not _wants_cpsat(settings) and not _wants_flow_goals(settings):
         keeping = _keeping(problem, prefer)
     assignment = _solve(keeping or problem, cohort, settings, cands, solved)
     if keeping is not None:  # report the true score, not the scaled one
