@@ -96,7 +96,7 @@ class Network:
         pairs = slice(len(people), len(people) + len(i))
         mentor_of = np.full(n, -1, np.int64)
         mentor_of[i[flows[pairs] > 0]] = j[flows[pairs] > 0]
-        pot = _potentials(tail, hd, cap, cost, flows, t + 1, n)
+        pot = _potentials(tail, hd, cap, cost, flows, t + 1, n, m)
         return mentor_of, Prices(pot, n, m, node_keys, self.width)
 
 
@@ -137,31 +137,47 @@ def _run(tail, head, cap, cost, n_nodes, s, t, supply) -> np.ndarray:
     return np.asarray(flow.flows(np.arange(len(tail), dtype=np.int32)), np.int64)
 
 
-def _potentials(tail, head, cap, cost, flows, n_nodes, n) -> np.ndarray:
-    """Least potentials >= 0 with non-negative reduced costs on the residual graph, then
-    every mentee's (nodes ``< n``) raised to its largest: reduced costs stay >= 0."""
+def _potentials(tail, head, cap, cost, flows, n_nodes, n, m) -> np.ndarray:
+    """Potentials with non-negative reduced costs on the residual graph, chosen to cover the
+    most pairs left out: the largest (shortest distances from a root reaching every node at
+    cost 0), then layer nodes and mentors lowered and mentees raised as far as they go."""
     fwd, back = flows < cap, flows > 0
     rt = np.concatenate([tail[fwd], head[back]])
     rh = np.concatenate([head[fwd], tail[back]])
     rc = np.concatenate([cost[fwd], -cost[back]])
-    d = np.zeros(n_nodes, np.int64)  # distance to a virtual root every node reaches at cost 0
+    pot = np.zeros(n_nodes, np.int64)
     for _ in range(n_nodes + 2):
-        cand = rc + d[rh]
-        better = cand < d[rt]
+        cand = pot[rt] + rc
+        better = cand < pot[rh]
         if not better.any():
             break
-        np.minimum.at(d, rt[better], cand[better])
+        np.minimum.at(pot, rh[better], cand[better])
     else:
         raise SolverError("a negative cycle in an optimal flow's residual graph (internal error)",
                           status="NOT_CERTIFIED")
-    pot = -d
-    into = rh < n
-    top = np.full(n, np.iinfo(np.int64).max // 4, np.int64)
-    np.minimum.at(top, rh[into], pot[rt[into]] + rc[into])
-    pot[:n] = np.where(top < np.iinfo(np.int64).max // 4, top, pot[:n])
+    nodes = np.arange(n_nodes)
+    layer, mentors = (nodes >= n + m) & (nodes < n_nodes - 2), (nodes >= n) & (nodes < n + m)
+    for mask, lower in ((layer, True), (mentors, True), (layer, True), (nodes < n, False)):
+        _extreme(pot, rt, rh, rc, mask, lower)
     if (rc + pot[rt] - pot[rh] < 0).any():
         raise SolverError("could not build a certificate of optimality (internal error)", status="NOT_CERTIFIED")
     return pot
+
+
+def _extreme(pot, rt, rh, rc, mask, lower: bool) -> None:
+    """Move the potentials of ``mask`` (pairwise non-adjacent nodes) down (or up) as far as
+    the reduced costs of their residual arcs allow, in place."""
+    big = np.iinfo(np.int64).max // 4
+    if lower:  # rc + pot[x] - pot[h] >= 0 for arcs leaving x: pot[x] >= pot[h] - rc
+        sel = mask[rt] & ~mask[rh]
+        low = np.full(len(pot), -big, np.int64)
+        np.maximum.at(low, rt[sel], pot[rh[sel]] - rc[sel])
+        pot[mask] = np.where(low[mask] > -big, low[mask], pot[mask])
+    else:  # arcs entering x: pot[x] <= pot[t] + rc
+        sel = mask[rh] & ~mask[rt]
+        top = np.full(len(pot), big, np.int64)
+        np.minimum.at(top, rh[sel], pot[rt[sel]] + rc[sel])
+        pot[mask] = np.where(top[mask] < big, top[mask], pot[mask])
 
 
 def certified_flow(net: Network, i, j, score, mode: str, *, weight: int = 1, floor: int | None = None,
@@ -206,10 +222,10 @@ def _violations(net, prices, rows, scan, mode, floor, top, known):
         keys = [None] if mode == "lex" else np.unique(slack[mine])
         for key in keys:
             sub = mine if key is None else mine[slack[mine] == key]
-            if mode == "lex":
-                shift = int(node[seats].min(initial=0))
-                price = np.where(seats, node - shift, int(node.max(initial=0)) + top + 1)
-                found.append(_scan_rows(sub, price, slack[sub] - shift, scan, floor))
+            if mode == "lex":  # a pair breaks when score + node > mentee (reduced cost -score + mentee - node)
+                c = int(node[seats].max(initial=0))
+                price = np.where(seats, c - node, int(c - node.min(initial=0)) + top + 1)
+                found.append(_scan_rows(sub, price, slack[sub] - c, scan, floor))
             else:  # a pair breaks when its mentor-side potential exceeds the mentee's
                 price = np.where(seats & (node > key), 0, top - floor + 1 if floor > NO_BOUND + 1 else top)
                 found.append(_scan_rows(sub, price, np.full(len(sub), floor - 1), scan, floor))
