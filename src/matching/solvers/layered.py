@@ -35,7 +35,7 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .flow import STATUS_TEXT, check_cost_range
 
-__all__ = ["Network", "certified_flow", "NO_BOUND"]
+__all__ = ["Network", "Prices", "certified_flow", "near_pairs", "NO_BOUND"]
 
 NO_BOUND = np.iinfo(np.int64).min
 #: Scan prices are capped here first; rows the cap leaves undecided are scanned at exact prices.
@@ -190,7 +190,8 @@ def certified_flow(net: Network, i, j, score, mode: str, *, weight: int = 1, flo
     ``bound`` (per mentee) caps the score of any allowed pair left out (``NO_BOUND``:
     none left out). ``top`` exceeds every allowed score.
 
-    Returns ``(mentor_of, i, j, score, rounds)``: the optimum and the arcs solved.
+    Returns ``(mentor_of, i, j, score, rounds, prices)``: the optimum, the arcs solved, a
+    record per round and the certifying potentials (:class:`Prices`).
     """
     floor = NO_BOUND + 1 if floor is None else int(floor)
     keep = (score >= floor) & (net.left[j] > 0)
@@ -199,19 +200,39 @@ def certified_flow(net: Network, i, j, score, mode: str, *, weight: int = 1, flo
     for _ in range(MAX_ROUNDS):
         mentor_of, prices = net.solve(i, j, score, mode, weight=weight)
         if scan is None:
-            return mentor_of, i, j, score, rounds
+            return mentor_of, i, j, score, rounds, prices
         rows = np.flatnonzero((net.prio > 0) & (bound != NO_BOUND) & (bound >= floor))
         fi, fj, fs = _violations(net, prices, rows, scan, mode, floor, top, i * net.m + j)
         rounds.append({"arcs": int(len(i)), "rows_scanned": int(len(rows)), "violations": int(len(fi))})
         if not len(fi):
-            return mentor_of, i, j, score, rounds
+            return mentor_of, i, j, score, rounds, prices
         i, j, score = np.concatenate([i, fi]), np.concatenate([j, fj]), np.concatenate([score, fs])
     raise SolverError(f"no certificate of optimality after {MAX_ROUNDS} rounds (internal error)",
                       status="NOT_CERTIFIED")
 
 
-def _violations(net, prices, rows, scan, mode, floor, top, known):
-    """Allowed pairs left out (score >= floor) with a negative reduced cost, and not in ``known``."""
+def near_pairs(net: Network, prices: Prices, i, j, score, *, gap: int, scan=None, bound=None, top: int = 0):
+    """Every allowed pair whose reduced cost (``"lex"`` potentials) is at most ``gap``.
+
+    A matching that matches as much priority as the optimum and uses pair ``a`` scores at
+    most the optimum minus ``a``'s reduced cost: pairs above ``gap`` cannot be in any
+    matching within ``gap`` of the optimum (reduced-cost fixing). ``(i, j, score)`` are
+    the arcs solved; the rest are found by ``scan``. Returns ``(i, j, score)``.
+    """
+    g = net.group[i] if net.limit is not None else np.full(len(i), -1)
+    node = np.empty(len(i), np.int64)
+    for gg in np.unique(g):
+        node[g == gg] = prices.node(int(gg))[j[g == gg]]
+    keep = (prices.mentee()[i] - node - score <= gap) & (net.prio[i] > 0)
+    if scan is None:
+        return i[keep], j[keep], score[keep]
+    rows = np.flatnonzero((net.prio > 0) & (bound != NO_BOUND))
+    fi, fj, fs = _violations(net, prices, rows, scan, "lex", NO_BOUND + 1, top, i * net.m + j, margin=gap + 1)
+    return np.concatenate([i[keep], fi]), np.concatenate([j[keep], fj]), np.concatenate([score[keep], fs])
+
+
+def _violations(net, prices, rows, scan, mode, floor, top, known, margin: int = 0):
+    """Allowed pairs left out (score >= floor) with a reduced cost below ``-margin + 1``, not in ``known``."""
     slack = prices.mentee()
     seats = net.left > 0
     found = []
@@ -225,7 +246,7 @@ def _violations(net, prices, rows, scan, mode, floor, top, known):
             if mode == "lex":  # a pair breaks when score + node > mentee (reduced cost -score + mentee - node)
                 c = int(node[seats].max(initial=0))
                 price = np.where(seats, c - node, int(c - node.min(initial=0)) + top + 1)
-                found.append(_scan_rows(sub, price, slack[sub] - c, scan, floor))
+                found.append(_scan_rows(sub, price, slack[sub] - c - margin, scan, floor))
             else:  # a pair breaks when its mentor-side potential exceeds the mentee's
                 price = np.where(seats & (node > key), 0, top - floor + 1 if floor > NO_BOUND + 1 else top)
                 found.append(_scan_rows(sub, price, np.full(len(sub), floor - 1), scan, floor))

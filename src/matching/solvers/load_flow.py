@@ -88,7 +88,7 @@ def solve_load_limit(problem, cohort, settings, goals, *, p_star: int, score_ran
     i, j, score, _ = problem.free_arcs()
     weight = lex_weight(net, score_range)
     top = int(score_range[1]) + 1
-    mentor_of, ai, aj, ascore, rounds = certified_flow(net, i, j, score, "lex", weight=weight, scan=scan,
+    mentor_of, ai, aj, ascore, rounds, _ = certified_flow(net, i, j, score, "lex", weight=weight, scan=scan,
                                                        bound=bound, top=top)
     mentor_of[problem.fixed_i] = problem.fixed_j
     matched = mentor_of >= 0

@@ -61,7 +61,7 @@ def solve_maximin(problem, cohort, settings, goals, *, p_star: int, start: np.nd
         steps.append({"threshold": t / RESOLUTION, "reached": ok})
         lo, hi = (t, hi) if ok else (lo, t - 1)
     weight = lex_weight(net, score_range)
-    mentor_of, ai, aj, ascore, rounds = certified_flow(net, *arcs, "lex", weight=weight, floor=lo, scan=scan,
+    mentor_of, ai, aj, ascore, rounds, _ = certified_flow(net, *arcs, "lex", weight=weight, floor=lo, scan=scan,
                                                        bound=bound, top=top)
     mentor_of[problem.fixed_i] = problem.fixed_j
     out = flow_answer(problem, cohort, settings, goals, mentor_of, ai, aj, ascore, rounds, started, diagnosis,
@@ -79,7 +79,7 @@ def _reaches(net, arcs, t, need, scan, bound, top):
         return True, arcs
     if scan is None:
         return False, arcs
-    mentor_of, ai, aj, ascore, _ = certified_flow(net, i, j, score, "priority", floor=t, scan=scan, bound=bound,
+    mentor_of, ai, aj, ascore, _, _ = certified_flow(net, i, j, score, "priority", floor=t, scan=scan, bound=bound,
                                                   top=top)
     known = np.isin(ai * net.m + aj, i * net.m + j)
     if not known.all():
