@@ -130,11 +130,11 @@ def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Can
         def scan(rows, price, k):
             return best_reduced(cohort, settings, rows, price, k=k)
         bound, score_range = cands.bound, cands.score_range
-    diagnosis = diagnose_cohort(cohort, settings, cands).short()
     goals = parse_goals(settings.targets)
-    kw = dict(score_range=score_range, scan=scan, bound=bound, diagnosis=diagnosis)
-    if _wants_flow_goals(settings):
+    kw = dict(score_range=score_range, scan=scan, bound=bound)
+    if _wants_flow_goals(settings):  # exact flows: no diagnosis needed (it costs a scoring pass)
         return solve_goal_flows(problem, cohort, settings, goals, plain, **kw)
+    kw["diagnosis"] = diagnose_cohort(cohort, settings, cands).short()
     done = solve_goal_search(problem, cohort, settings, goals, p_star=plain.matched_priority, **kw)
     if done is not None:
         return done

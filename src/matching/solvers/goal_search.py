@@ -42,6 +42,8 @@ __all__ = ["search_fits", "solve_goal_search", "MAX_ARCS"]
 
 #: Largest number of pairs CP-SAT is given after reduced-cost fixing.
 MAX_ARCS = 300_000
+#: Share of the time limit the flow search for an incumbent may use.
+SEARCH_SHARE = 0.3
 
 
 def search_fits(goals) -> bool:
@@ -80,8 +82,12 @@ def solve_goal_search(problem, cohort, settings, goals, *, p_star: int, score_ra
 
     ceiling = _ceiling(net, base, ai, aj, ascore, problem)
     units = Units(cohort, settings, goals, ai, aj)
-    found = search(net, units, ai, aj, ascore, need=int(net.prio[base >= 0].sum()), value=lambda x: value(_pinned(x, problem)),
-                   score_range=score_range)
+    found, support, closest = search(net, units, ai, aj, ascore, need=int(net.prio[base >= 0].sum()),
+                                     value=lambda x: value(_pinned(x, problem)), score_range=score_range,
+                                     deadline=started + SEARCH_SHARE * settings.time_limit)
+    if found is None and support is not None:  # the flows hover around the goals: CP-SAT combines their pairs
+        found = _combine(problem, cohort, settings, goals, p_star, (ai[support], aj[support], ascore[support]),
+                         _pinned(closest, problem), started + 2 * SEARCH_SHARE * settings.time_limit)
     if found is None:
         return None
     inc_value, incumbent = found[0], _pinned(found[1], problem)
@@ -95,6 +101,18 @@ def solve_goal_search(problem, cohort, settings, goals, *, p_star: int, score_ra
                                        "reduced_cost_fixing": pruned, "certificate_rounds": len(rounds)}}
     return _improve(sub, cohort, settings, goals, incumbent, inc_value, ceiling, pruned, p_star, diagnosis, started,
                     deadline, detail)
+
+
+def _combine(problem, cohort, settings, goals, p_star, arcs, hint, deadline):
+    """A matching meeting the hard goals on the pairs the flows chose (``(value, mentor_of)``), or None."""
+    sub = _sub_problem(problem, hint, arcs, arcs)
+    model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub, p_star)
+    model.m.maximize(model.score_expr())
+    model.hint(hint)
+    solver, status = run(model.m, settings, max(deadline - time.perf_counter(), 0.5))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return int(round(solver.objective_value)), model.mentor_of(solver, sub.n_mentees)
 
 
 def _pinned(mentor_of, problem):

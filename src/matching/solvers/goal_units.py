@@ -12,6 +12,8 @@ heuristic: the caller bounds the optimum and improves on it.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..cohort.goals import (RankLagGoal, ShareGoal, evaluate_goals, outcome_ranks, pair_ranks, rank_groups,
@@ -22,8 +24,9 @@ from .load_flow import lex_weight
 
 __all__ = ["Units", "objective"]
 
-DOUBLINGS = 16
-SHRINK_STEPS = 5
+#: Flow solves at most, and after the first matching meeting every hard goal.
+ITERATIONS = 60
+AFTER = 10
 
 
 def objective(cohort, settings, goals, problem, mentor_of, score_of) -> int:
@@ -64,35 +67,46 @@ class Units:
         self.terms = np.array(terms).reshape(len(terms), len(i))
 
     def missed(self, mentor_of) -> np.ndarray:
-        """Per unit, whether ``mentor_of`` misses it."""
+        """Per unit, how far ``mentor_of`` misses it (> 0: missed; <= 0: met, with that slack)."""
         rows = {r["goal"]: r for r in evaluate_goals(self.cohort, self.settings, self.goals, mentor_of)}
+        used = np.unique(mentor_of[mentor_of >= 0])
+        ranks = self._ranks(mentor_of) if self.goals.rank_lag is not None else None
         out = []
         for goal, what in self.keys:
             if isinstance(goal, ShareGoal):
-                out.append(rows[goal.name]["missed_by"] > 0)
+                out.append(rows[goal.name]["missed_by"] or -1.0)
             elif isinstance(goal, RankLagGoal):
-                out.append(self._lag_missed(goal, what, mentor_of))
+                got, counted = ranks
+                lag = goal.lag  # mean_g - mean <= lag, exactly: (mine * size - total * n_g) q <= p n_g size
+                mine, n_g, total, size = int(got[what].sum()), int(what.sum()), int(got[counted].sum()), int(counted.sum())
+                exact = (mine * size - total * n_g) * lag.denominator - lag.numerator * n_g * size
+                out.append(exact / (lag.denominator * n_g * size) if exact > 0 else min(exact, -1) / (
+                    lag.denominator * n_g * size))
             else:
-                used = np.unique(mentor_of[mentor_of >= 0])
                 mine = int((self.cohort.mentors.kbu[used] == what).sum())
-                out.append(mine * goal.value.denominator > goal.value.numerator * len(used))
-        return np.array(out, bool)
+                over = mine * goal.value.denominator - goal.value.numerator * len(used)
+                out.append(over / goal.value.denominator if over > 0 else -1.0)
+        return np.array(out, float)
 
-    def _lag_missed(self, goal, group, mentor_of) -> bool:
+    def _ranks(self, mentor_of):
         n = len(mentor_of)
         counted, _, worst = outcome_ranks(self.cohort, np.arange(n), np.zeros(n, np.int64))
         got = np.full(n, worst, np.int64)
         matched = np.flatnonzero(mentor_of >= 0)
         r = pair_ranks(self.cohort, matched, mentor_of[matched])
         got[matched] = np.where(r > 0, r, worst)
-        total, size = int(got[counted].sum()), int(counted.sum())
-        mine, n_g = int(got[group].sum()), int(group.sum())
-        lag = goal.lag  # mean_g - mean <= lag, exactly: (mine * size - total * n_g) q <= p n_g size
-        return (mine * size - total * n_g) * lag.denominator > lag.numerator * n_g * size
+        return got, counted
 
 
-def search(net: Network, units: Units, i, j, score, *, need: int, value, score_range):
-    """The best matching found that misses no unit and matches priority ``need``; None if none."""
+def search(net: Network, units: Units, i, j, score, *, need: int, value, score_range, deadline: float):
+    """``(best, support, closest)``: the best matching found that misses no unit and matches
+    priority ``need`` (``(value, mentor_of)``, None if none), the arcs any attempt chose
+    (a mask over the arcs; None if priority ``need`` was out of reach) and the matching
+    that missed least.
+
+    The multipliers move by sign steps that grow while a unit stays on one side and halve
+    when it crosses (Rprop): a unit met with slack gives back its bonus.
+    """
     unit = float(max(np.abs(score).max(initial=1), 1))
     lo, hi = score_range
 
@@ -104,24 +118,23 @@ def search(net: Network, units: Units, i, j, score, *, need: int, value, score_r
             return mentor_of, None
         return mentor_of, units.missed(mentor_of)
 
-    mu, best = np.zeros(len(units.keys)), None
-    for _ in range(DOUBLINGS):
-        mentor_of, bad = attempt(mu)
-        if bad is None:
-            return None
-        if not bad.any():
-            best = (value(mentor_of), mentor_of)
+    k = len(units.keys)
+    mu, step, last, best, first = np.zeros(k), np.full(k, 1 / 64), np.zeros(k), None, ITERATIONS
+    support, closest = np.zeros(len(i), bool), (np.inf, None)
+    for it in range(ITERATIONS):
+        mentor_of, miss = attempt(mu)
+        if miss is None:
+            return None, None, None
+        support |= mentor_of[i] == j
+        closest = min(closest, (float(np.maximum(miss, 0).sum()), mentor_of), key=lambda t: t[0])
+        if not (miss > 0).any():
+            found = (value(mentor_of), mentor_of)
+            best, first = (found if best is None or found[0] > best[0] else best), min(first, it)
+            if not mu.any():
+                break
+        if time.perf_counter() > deadline or it >= first + AFTER:
             break
-        mu = np.where(bad, np.maximum(2 * mu, 1 / 64), mu)
-    if best is None:
-        return None
-    low, high = 0.0, 1.0
-    for _ in range(SHRINK_STEPS if mu.any() else 0):
-        mid = (low + high) / 2
-        mentor_of, bad = attempt(mu * mid)
-        if bad is None or bad.any():
-            low = mid
-        else:
-            high = mid
-            best = max(best, (value(mentor_of), mentor_of), key=lambda t: t[0])
-    return best
+        sign = np.where(miss > 0, 1.0, np.where(mu > 0, -1.0, 0.0))
+        step = np.where(sign * last > 0, step * 1.6, np.where(sign * last < 0, step / 2, step))
+        mu, last = np.maximum(mu + sign * step, 0.0), sign
+    return best, support, closest[1]

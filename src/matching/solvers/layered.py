@@ -92,12 +92,28 @@ class Network:
         parts += [(n + seats, np.full(len(seats), t), self.left[seats], np.zeros(len(seats))),
                   (np.array([s]), np.array([t]), np.array([len(people)]), np.zeros(1))]
         tail, hd, cap, cost = (np.concatenate([p[c] for p in parts]).astype(np.int64) for c in range(4))
-        flows = _run(tail, hd, cap, cost, t + 1, s, t, len(people))
+        flows = self._everyone(tail, hd, cap, cost, people, i, t) if mode == "lex" else None
+        if flows is None:
+            flows = _run(tail, hd, cap, cost, t + 1, s, t, len(people))
         pairs = slice(len(people), len(people) + len(i))
         mentor_of = np.full(n, -1, np.int64)
         mentor_of[i[flows[pairs] > 0]] = j[flows[pairs] > 0]
         pot = _potentials(tail, hd, cap, cost, flows, t + 1, n, m)
         return mentor_of, Prices(pot, n, m, node_keys, self.width)
+
+    def _everyone(self, tail, head, cap, cost, people, i, t):
+        """The lexicographic optimum when every mentee with an arc can be matched: then scores
+        alone decide (small costs solve much faster); None when they cannot all be."""
+        has = np.zeros(self.n, bool)
+        has[i] = True
+        if int(self.left[self.left > 0].sum()) < int(has.sum()):
+            return None
+        cap, cost = cap.copy(), cost.copy()
+        cap[:len(people)] = has[people]
+        cost[:len(people)] = 0
+        cap[-1] = 0  # no bypass: everyone with an arc is matched
+        return _run(cap=cap, cost=cost, tail=tail, head=head, n_nodes=t + 1, s=t - 1, t=t, supply=int(has.sum()),
+                    strict=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +139,8 @@ class Prices:
         return out
 
 
-def _run(tail, head, cap, cost, n_nodes, s, t, supply) -> np.ndarray:
+def _run(tail, head, cap, cost, n_nodes, s, t, supply, strict: bool = True) -> np.ndarray | None:
+    """Arc flows of the min-cost flow (None when infeasible and not ``strict``)."""
     check_cost_range(cost, n_nodes)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), cap, cost)
@@ -131,6 +148,8 @@ def _run(tail, head, cap, cost, n_nodes, s, t, supply) -> np.ndarray:
     supplies[s], supplies[t] = supply, -supply
     flow.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
     status = flow.solve()
+    if not strict and status == flow.INFEASIBLE:
+        return None
     if status != flow.OPTIMAL:
         name = status.name if hasattr(status, "name") else str(status)
         raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
@@ -145,16 +164,7 @@ def _potentials(tail, head, cap, cost, flows, n_nodes, n, m) -> np.ndarray:
     rt = np.concatenate([tail[fwd], head[back]])
     rh = np.concatenate([head[fwd], tail[back]])
     rc = np.concatenate([cost[fwd], -cost[back]])
-    pot = np.zeros(n_nodes, np.int64)
-    for _ in range(n_nodes + 2):
-        cand = pot[rt] + rc
-        better = cand < pot[rh]
-        if not better.any():
-            break
-        np.minimum.at(pot, rh[better], cand[better])
-    else:
-        raise SolverError("a negative cycle in an optimal flow's residual graph (internal error)",
-                          status="NOT_CERTIFIED")
+    pot = _shortest(n_nodes, rt, rh, rc)
     nodes = np.arange(n_nodes)
     layer, mentors = (nodes >= n + m) & (nodes < n_nodes - 2), (nodes >= n) & (nodes < n + m)
     for mask, lower in ((layer, True), (mentors, True), (layer, True), (nodes < n, False)):
@@ -162,6 +172,26 @@ def _potentials(tail, head, cap, cost, flows, n_nodes, n, m) -> np.ndarray:
     if (rc + pot[rt] - pot[rh] < 0).any():
         raise SolverError("could not build a certificate of optimality (internal error)", status="NOT_CERTIFIED")
     return pot
+
+
+def _shortest(n_nodes, tail, head, w) -> np.ndarray:
+    """Shortest distances from a root with a 0-cost arc to every node (Bellman-Ford relaxing
+    only the arcs out of nodes whose distance changed in the previous pass)."""
+    order = np.argsort(tail, kind="stable")
+    tail, head, w = tail[order], head[order], w[order]
+    ptr = np.searchsorted(tail, np.arange(n_nodes + 1))
+    d = np.zeros(n_nodes, np.int64)
+    active = np.unique(tail)
+    for _ in range(n_nodes + 2):
+        lens = ptr[active + 1] - ptr[active]
+        k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
+        cand = d[tail[k]] + w[k]
+        better = cand < d[head[k]]
+        if not better.any():
+            return d
+        np.minimum.at(d, head[k][better], cand[better])
+        active = np.unique(head[k][better])
+    raise SolverError("a negative cycle in an optimal flow's residual graph (internal error)", status="NOT_CERTIFIED")
 
 
 def _extreme(pot, rt, rh, rc, mask, lower: bool) -> None:
