@@ -27,6 +27,8 @@ __all__ = ["Units", "objective"]
 #: Flow solves at most, and after the first matching meeting every hard goal.
 ITERATIONS = 60
 AFTER = 10
+#: Largest multiplier (score units of the largest score per unit of a term).
+MU_MAX = 16.0
 
 
 def objective(cohort, settings, goals, problem, mentor_of, score_of) -> int:
@@ -135,6 +137,6 @@ def search(net: Network, units: Units, i, j, score, *, need: int, value, score_r
         if time.perf_counter() > deadline or it >= first + AFTER:
             break
         sign = np.where(miss > 0, 1.0, np.where(mu > 0, -1.0, 0.0))
-        step = np.where(sign * last > 0, step * 1.6, np.where(sign * last < 0, step / 2, step))
-        mu, last = np.maximum(mu + sign * step, 0.0), sign
+        step = np.where(sign * last > 0, np.minimum(step * 1.6, 1.0), np.where(sign * last < 0, step / 2, step))
+        mu, last = np.clip(mu + sign * step, 0.0, MU_MAX), sign
     return best, support, closest[1]
