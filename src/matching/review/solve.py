@@ -124,6 +124,7 @@ def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Can
     """The flow goals (or the flow-first search), from the plain optimum; certified over every
     allowed pair by ``best_reduced`` scans. Without a matching meeting the hard goals, the
     full CP-SAT model decides on every allowed pair."""
+    started = time.perf_counter()
     plain = solved if solved is not None else solve_flow(problem)
     scan, bound, score_range = None, None, (int(cands.total.min(initial=0)), int(cands.total.max(initial=0)))
     if not cands.complete:
@@ -141,7 +142,8 @@ def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Can
     if not cands.complete:
         cands = build_candidates(cohort, settings)
         problem = make_problem(cohort, settings, cands)
-    return solve_cpsat(problem, cohort, settings, cands)
+    left = settings.time_limit - (time.perf_counter() - started)  # the search's time counts
+    return solve_cpsat(problem, cohort, settings.replace(time_limit=max(left, 1.0)), cands)
 
 
 def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,

@@ -29,7 +29,8 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..errors import SolverError
+from ..cohort.goals import describe_goal
+from ..errors import InfeasibleError, SolverError
 from .cpsat_model import Arcs, GoalModel
 from .cpsat_run import answer, run
 from .flow import ortools_version
@@ -75,6 +76,7 @@ def solve_goal_search(problem, cohort, settings, goals, *, p_star: int, score_ra
     base[problem.fixed_i] = problem.fixed_j
     if int(problem.priority[base >= 0].sum()) < p_star:
         return None  # a hard load limit costs a mentee: the full model names the conflict
+    _seat_check(cohort, problem, goals, int((base >= 0).sum()))
     look = _lookup(ai, aj, ascore, problem.n_mentors)
 
     def value(mentor_of):
@@ -101,6 +103,32 @@ def solve_goal_search(problem, cohort, settings, goals, *, p_star: int, score_ra
                                        "reduced_cost_fixing": pruned, "certificate_rounds": len(rounds)}}
     return _improve(sub, cohort, settings, goals, incumbent, inc_value, ceiling, pruned, p_star, diagnosis, started,
                     deadline, detail)
+
+
+def _seat_check(cohort, problem, goals, matched: int) -> None:
+    """Raise :class:`InfeasibleError` when a hard mentor KBU share leaves too few seats.
+
+    Every matching that matches the most (by priority) matches ``matched`` mentees (a
+    matroid's bases have one size). With ``u_o`` mentors of other KBUs in use, at most
+    ``floor(num * u_o / (den - num))`` of KBU ``g`` may be: if all other mentors' seats plus
+    the largest seats of that many mentors of ``g`` are fewer than ``matched``, no matching
+    meets the share.
+    """
+    goal = next((g for g in goals.limits if g.name == "max_mentor_kbu_share" and g.weight is None), None)
+    if goal is None or goal.value >= 1:
+        return
+    kbu, cap = cohort.mentors.kbu, problem.capacity
+    num, den = goal.value.numerator, goal.value.denominator
+    for g in np.unique(kbu[kbu >= 0]):
+        other = int(((kbu != g) & (cap > 0)).sum())
+        room = num * other // (den - num)
+        mine = np.sort(cap[(kbu == g) & (cap > 0)])[::-1]
+        seats = int(cap[kbu != g].sum()) + int(mine[:room].sum())
+        if seats < matched:
+            raise InfeasibleError(
+                f"{describe_goal(goal)} cannot hold while matching as many mentees as possible: at most "
+                f"{room} mentors of the KBU '{cohort.kbus[g]}' may take mentees, which leaves {seats} seats "
+                f"for the {matched} mentees to match", conflicts=[goal.name, "most_matched"])
 
 
 def _combine(problem, cohort, settings, goals, p_star, arcs, hint, deadline):

@@ -12,6 +12,7 @@ heuristic: the caller bounds the optimum and improves on it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -49,24 +50,29 @@ class Units:
     def __init__(self, cohort, settings, goals, i, j):
         self.cohort, self.settings, self.goals = cohort, settings, goals
         rank = pair_ranks(cohort, i, j)
-        terms, self.keys = [], []
+        terms, firsts, self.keys = [], [], []
+        none = np.zeros(len(cohort.mentors))
         for goal in goals.hard:
             if isinstance(goal, ShareGoal):
                 counts, good = share_masks(cohort, goal, i, j, rank)
                 terms.append((good & counts) - float(goal.share) * counts)
+                firsts.append(none)
                 self.keys.append((goal, None))
             elif isinstance(goal, RankLagGoal):
                 counted, outcome, worst = outcome_ranks(cohort, i, rank)
                 for attr in goal.by:
                     for group in rank_groups(cohort, settings, attr, counted):
                         terms.append(group[i] * (worst - outcome) / group.sum())
+                        firsts.append(none)
                         self.keys.append((goal, group))
             elif goal.name == "max_mentor_kbu_share":
                 kbu = cohort.mentors.kbu
                 for g in np.unique(kbu[kbu >= 0]):
-                    terms.append(-(kbu[j] == g).astype(float))
+                    terms.append(-(kbu[j] == g).astype(float))  # fewer mentees to the KBU's mentors,
+                    firsts.append((kbu != g).astype(float))     # more mentors of other KBUs in use
                     self.keys.append((goal, int(g)))
         self.terms = np.array(terms).reshape(len(terms), len(i))
+        self.firsts = np.array(firsts).reshape(len(firsts), len(cohort.mentors))
 
     def missed(self, mentor_of) -> np.ndarray:
         """Per unit, how far ``mentor_of`` misses it (> 0: missed; <= 0: met, with that slack)."""
@@ -114,8 +120,10 @@ def search(net: Network, units: Units, i, j, score, *, need: int, value, score_r
 
     def attempt(mu):
         shifted = score + np.rint(unit * (mu @ units.terms)).astype(np.int64)
-        span = (min(lo, int(shifted.min(initial=0))), max(hi, int(shifted.max(initial=0))))
-        mentor_of, _ = net.solve(i, j, shifted, "lex", weight=lex_weight(net, span))
+        first = np.rint(unit * (mu @ units.firsts)).astype(np.int64)
+        span = (min(lo, int(shifted.min(initial=0))), max(hi, int(shifted.max(initial=0))) + int(first.max(initial=0)))
+        use = dataclasses.replace(net, first=first) if first.any() else net
+        mentor_of, _ = use.solve(i, j, shifted, "lex", weight=lex_weight(use, span))
         if int(net.prio[mentor_of >= 0].sum()) < need:
             return mentor_of, None
         return mentor_of, units.missed(mentor_of)

@@ -55,6 +55,7 @@ class Network:
     limit: int | None = None   # units per (mentor, group) node at no cost
     penalty: int | None = None  # cost of each unit over ``limit`` (None: hard)
     pinned: np.ndarray | None = None  # node key of each pinned pair in the layer (sorted), or None
+    first: np.ndarray | None = None  # per mentor, a bonus for its first mentee (a concave gain), or None
 
     @property
     def width(self) -> int:
@@ -89,8 +90,16 @@ class Network:
             extra = int(self.penalty) if mode == "lex" else 0  # a soft limit never restricts who is matched
             parts.append((n + m + np.arange(k), n + node_j, self.left[node_j], np.full(k, extra)))
         seats = np.flatnonzero(self.left > 0)
-        parts += [(n + seats, np.full(len(seats), t), self.left[seats], np.zeros(len(seats))),
-                  (np.array([s]), np.array([t]), np.array([len(people)]), np.zeros(1))]
+        if self.first is not None and mode == "lex":  # the first seat earns the bonus, the rest nothing
+            bonus = np.flatnonzero((self.left > 0) & (self.first > 0))
+            parts.append((n + bonus, np.full(len(bonus), t), np.ones(len(bonus)), -self.first[bonus]))
+            rest = self.left.copy()
+            rest[bonus] -= 1
+            seats = np.flatnonzero(rest > 0)
+            parts += [(n + seats, np.full(len(seats), t), rest[seats], np.zeros(len(seats)))]
+        else:
+            parts += [(n + seats, np.full(len(seats), t), self.left[seats], np.zeros(len(seats)))]
+        parts += [(np.array([s]), np.array([t]), np.array([len(people)]), np.zeros(1))]
         tail, hd, cap, cost = (np.concatenate([p[c] for p in parts]).astype(np.int64) for c in range(4))
         flows = self._everyone(tail, hd, cap, cost, people, i, t) if mode == "lex" else None
         if flows is None:
