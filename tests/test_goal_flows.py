@@ -159,3 +159,38 @@ def test_hard_limit_that_costs_a_mentee_is_infeasible():
     soft = _run(e, m, None, {"max_same_kbu_per_mentor": {"max": 1, "weight": 1}})
     assert len(soft.pairs) == 2 and soft.info.extra["goals"][0]["missed_by"] == 1
     assert len(_run(e, m, None, {"max_same_kbu_per_mentor": 2}).pairs) == 2
+
+
+SEARCH_GOALS = [{"max_rank_lag": {"max": 1.0, "by": ["kbu"]}}, {"max_rank_lag": {"max": 0.5, "weight": 1}},
+                {"max_mentor_kbu_share": 0.5}, {"max_mentor_kbu_share": 0.4, "max_same_kbu_per_mentor": 1},
+                {"max_rank_lag": 1.0, "cross_kbu": 0.5}]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(4, 24), seed=st.integers(0, 10_000), targets=st.sampled_from(SEARCH_GOALS))
+def test_search_goals_agree_with_cpsat(n, seed, targets):
+    """Rank lag and mentor shares from a flow incumbent: the full CP-SAT model's optimum, goals met."""
+    e, m, r = generate.make_cohort(n, seed=seed, capacity=(1, 3))
+    got, sat = _run(e, m, r, {**targets}), _run(e, m, r, targets, solver="cpsat")
+    if isinstance(got, matching.InfeasibleError) or isinstance(sat, matching.InfeasibleError):
+        assert isinstance(got, matching.InfeasibleError) and isinstance(sat, matching.InfeasibleError)
+        return
+    assert got.info.status == sat.info.status == "OPTIMAL"
+    assert (got.info.matched_priority, round(got.info.score - got.info.extra["cpsat"]["penalty"], 3)) == \
+        (sat.info.matched_priority, round(sat.info.score - sat.info.extra["cpsat"]["penalty"], 3))
+    assert all(row["missed_by"] == 0 for row in got.info.extra["goals"] if row["hard"])
+
+
+def test_a_mentor_share_that_leaves_too_few_seats_is_infeasible_at_once():
+    """Every mentor needed to match the most: any cap on one KBU's share of active mentors is refuted
+    by counting seats, with no search (the full CP-SAT model agrees)."""
+    e, m, r = generate.make_cohort(12, seed=2, n_mentors=8)
+    base = matching.match(e, m, relatedness=r)
+    kbus = base.pairs.drop_duplicates("mentor_id")["mentor_id"].map(dict(zip(m["id"], m["kbu"])))
+    share = float(kbus.value_counts(normalize=True).iloc[0])
+    m = m.assign(capacity=1)
+    target = {"max_mentor_kbu_share": round(share / 3, 3)}
+    err = _run(e, m, r, target)
+    assert isinstance(err, matching.InfeasibleError) and "max_mentor_kbu_share" in err.conflicts
+    assert "seats" in str(err)
+    assert isinstance(_run(e, m, r, target, solver="cpsat"), matching.InfeasibleError)
