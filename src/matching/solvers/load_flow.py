@@ -23,7 +23,7 @@ from .flow import check_weight_range, ortools_version
 from .layered import Network, certified_flow
 from .problem import Assignment
 
-__all__ = ["solve_load_limit", "load_network", "load_goal"]
+__all__ = ["solve_load_limit", "limited_optimum", "load_network", "load_goal", "flow_answer", "lex_weight"]
 
 
 def load_goal(goals):
@@ -85,20 +85,25 @@ def solve_load_limit(problem, cohort, settings, goals, *, p_star: int, score_ran
         raise InfeasibleError(f"{describe_goal(goal)} cannot hold with the pins: pinned pairs alone give a "
                               f"mentor more than {int(goal.value)} mentees of one KBU",
                               conflicts=[goal.name, "pins"])
+    mentor_of, ai, aj, ascore, rounds = limited_optimum(problem, net, goal, p_star=p_star, score_range=score_range,
+                                                        scan=scan, bound=bound)
+    return flow_answer(problem, cohort, settings, goals, mentor_of, ai, aj, ascore, rounds, started, diagnosis,
+                       "KBU load layer")
+
+
+def limited_optimum(problem, net, goal, *, p_star, score_range, scan, bound):
+    """``(mentor_of, i, j, score, rounds)``: the certified optimum under the limit (pins placed)
+    and the arcs it solved; InfeasibleError when it matches less priority than ``p_star``."""
     i, j, score, _ = problem.free_arcs()
-    weight = lex_weight(net, score_range)
-    top = int(score_range[1]) + 1
-    mentor_of, ai, aj, ascore, rounds, _ = certified_flow(net, i, j, score, "lex", weight=weight, scan=scan,
-                                                       bound=bound, top=top)
+    mentor_of, ai, aj, ascore, rounds, _ = certified_flow(net, i, j, score, "lex", weight=lex_weight(net, score_range),
+                                                       scan=scan, bound=bound, top=int(score_range[1]) + 1)
     mentor_of[problem.fixed_i] = problem.fixed_j
-    matched = mentor_of >= 0
-    got = int(problem.priority[matched].sum())
+    got = int(problem.priority[mentor_of >= 0].sum())
     if got < p_star:
         raise InfeasibleError(f"{describe_goal(goal)} cannot hold while matching as many mentees as possible "
                               f"(priority matched {got / 100:g} with it, {p_star / 100:g} without)",
                               conflicts=[goal.name, "most_matched"])
-    return flow_answer(problem, cohort, settings, goals, mentor_of, ai, aj, ascore, rounds, started, diagnosis,
-                       "KBU load layer")
+    return mentor_of, ai, aj, ascore, rounds
 
 
 def flow_answer(problem, cohort, settings, goals, mentor_of, ai, aj, ascore, rounds, started, diagnosis,

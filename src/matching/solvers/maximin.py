@@ -19,7 +19,9 @@ import numpy as np
 
 from ..scoring.scores import RESOLUTION
 from .layered import certified_flow
-from .load_flow import flow_answer, lex_weight, load_goal, load_network, solve_load_limit
+from ..cohort.goals import describe_goal
+from ..errors import InfeasibleError, SolverError
+from .load_flow import flow_answer, lex_weight, limited_optimum, load_goal, load_network, pins_over
 from .problem import Assignment
 
 __all__ = ["solve_maximin", "worst_pair"]
@@ -42,13 +44,17 @@ def solve_maximin(problem, cohort, settings, goals, *, p_star: int, start: np.nd
     """
     started = time.perf_counter()
     goal = load_goal(goals)
-    kw = dict(p_star=p_star, score_range=score_range, scan=scan, bound=bound, diagnosis=diagnosis)
-    if goal is not None:
-        start = solve_load_limit(problem, cohort, settings, goals, **kw).mentor_of
     net = load_network(problem, cohort, goal)
     i, j, score, _ = problem.free_arcs()
+    if goal is not None:  # start from the optimum under the limit, on the arcs its certificate grew
+        if goal.weight is None and pins_over(net, goal):
+            raise InfeasibleError(f"{describe_goal(goal)} cannot hold with the pins", conflicts=[goal.name, "pins"])
+        start, i, j, score, _ = limited_optimum(problem, net, goal, p_star=p_star, score_range=score_range,
+                                                scan=scan, bound=bound)
     keys = i * problem.n_mentors + j
-    lo = worst_pair(problem, start, lambda rows: score[np.searchsorted(keys, rows * problem.n_mentors + start[rows])])
+    order = np.argsort(keys, kind="stable")
+    lo = worst_pair(problem, start,
+                    lambda rows: score[order[np.searchsorted(keys[order], rows * problem.n_mentors + start[rows])]])
     if lo is None:
         lo = int(score_range[1])
     need = int(net.prio[(start >= 0)].sum())
@@ -64,6 +70,8 @@ def solve_maximin(problem, cohort, settings, goals, *, p_star: int, start: np.nd
     mentor_of, ai, aj, ascore, rounds, _ = certified_flow(net, *arcs, "lex", weight=weight, floor=lo, scan=scan,
                                                        bound=bound, top=top)
     mentor_of[problem.fixed_i] = problem.fixed_j
+    if int(net.prio[mentor_of >= 0].sum()) != need:
+        raise SolverError("the maximin flow lost a matched mentee (internal error)", status="NOT_CERTIFIED")
     out = flow_answer(problem, cohort, settings, goals, mentor_of, ai, aj, ascore, rounds, started, diagnosis,
                       "bottleneck threshold" + (" + KBU load layer" if goal is not None else ""))
     out.extra["maximin"] = {"lowest_pair_score": lo / RESOLUTION, "search_steps": steps}
