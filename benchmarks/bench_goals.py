@@ -107,14 +107,14 @@ def bench(n, cases, repeats, time_limit, use_oracle):
         ce, cm, cr, c_base_t, c_base = e, m, r, base_t, base
         if case == "mentor_share":  # mentors with 2-3 seats (spare seats), just below the plain largest share
             ce, cm, cr = make_cohort(n, seed=1, capacity=(2, 3))
-            c_base_t, c_base = _timed(lambda: matching.match(ce, cm, relatedness=cr))
+            c_base_t, c_base = _timed(lambda ce=ce, cm=cm, cr=cr: matching.match(ce, cm, relatedness=cr))
             kbus = c_base.pairs.drop_duplicates("mentor_id")["mentor_id"].map(dict(zip(cm["id"], cm["kbu"])))
             targets = {"max_mentor_kbu_share": round(float(kbus.value_counts(normalize=True).iloc[0]) - 0.02, 3)}
         settings = {"targets": targets, "time_limit": time_limit}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", matching.MatchingWarning)
             try:
-                t, res = _timed(lambda: matching.match(ce, cm, relatedness=cr, settings=settings))
+                t, res = _timed(lambda ce=ce, cm=cm, cr=cr, s=settings: matching.match(ce, cm, relatedness=cr, settings=s))
             except matching.MatchingError as err:
                 rows.append({"n": n, "case": case, "targets": targets, "error": str(err)[:200]})
                 continue

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import matching
+from matching.cohort.goals import parse_goals
 from matching.cohort.settings import Settings
 from matching.cohort.validate import load_cohort
 from matching.review.solve import make_problem, solve
 from matching.scoring.sparse import build_candidates
 from matching.solvers.goal_flows import flow_goals
-from matching.cohort.goals import parse_goals
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generate  # noqa: E402

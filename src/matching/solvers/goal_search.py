@@ -39,7 +39,7 @@ from .layered import certified_flow, near_pairs
 from .load_flow import lex_weight, load_goal, load_network
 from .problem import Assignment
 
-__all__ = ["search_fits", "solve_goal_search", "MAX_ARCS"]
+__all__ = ["MAX_ARCS", "search_fits", "solve_goal_search"]
 
 #: Largest number of pairs CP-SAT is given after reduced-cost fixing.
 MAX_ARCS = 300_000

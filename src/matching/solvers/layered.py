@@ -35,7 +35,7 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .flow import STATUS_TEXT, check_cost_range
 
-__all__ = ["Network", "Prices", "certified_flow", "near_pairs", "NO_BOUND"]
+__all__ = ["NO_BOUND", "Network", "Prices", "certified_flow", "near_pairs"]
 
 NO_BOUND = np.iinfo(np.int64).min
 #: Scan prices are capped here first; rows the cap leaves undecided are scanned at exact prices.

@@ -23,7 +23,7 @@ from .flow import check_weight_range, ortools_version
 from .layered import Network, certified_flow
 from .problem import Assignment
 
-__all__ = ["solve_load_limit", "limited_optimum", "load_network", "load_goal", "flow_answer", "lex_weight"]
+__all__ = ["flow_answer", "lex_weight", "limited_optimum", "load_goal", "load_network", "solve_load_limit"]
 
 
 def load_goal(goals):

@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
-from ..scoring.scores import RESOLUTION
-from .layered import certified_flow
 from ..cohort.goals import describe_goal
 from ..errors import InfeasibleError, SolverError
+from ..scoring.scores import RESOLUTION
+from .layered import certified_flow
 from .load_flow import flow_answer, lex_weight, limited_optimum, load_goal, load_network, pins_over
 from .problem import Assignment
 
