@@ -166,10 +166,11 @@ def test_hard_limit_that_costs_a_mentee_is_infeasible():
 
 SEARCH_GOALS = [{"max_rank_lag": {"max": 1.0, "by": ["kbu"]}}, {"max_rank_lag": {"max": 0.5, "weight": 1}},
                 {"max_mentor_kbu_share": 0.5}, {"max_mentor_kbu_share": 0.4, "max_same_kbu_per_mentor": 1},
-                {"max_rank_lag": 1.0, "cross_kbu": 0.5}]
+                {"max_rank_lag": 1.0, "cross_kbu": 0.5}, {"cross_kbu": 0.7, "max_same_kbu_per_mentor": 1},
+                {"top3": {"min": 0.9, "weight": 1}, "max_same_kbu_per_mentor": {"max": 1, "weight": 1}}]
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(4, 24), seed=st.integers(0, 10_000), targets=st.sampled_from(SEARCH_GOALS))
 def test_search_goals_agree_with_cpsat(n, seed, targets):
     """Rank lag and mentor shares from a flow incumbent: the full CP-SAT model's optimum, goals met."""

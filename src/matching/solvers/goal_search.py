@@ -48,8 +48,11 @@ SEARCH_SHARE = 0.3
 
 
 def search_fits(goals) -> bool:
-    """Goals this path takes: a rank lag or a mentor KBU share (with shares or a load limit), no maximin."""
-    hard_part = goals.rank_lag is not None or any(g.name == "max_mentor_kbu_share" for g in goals.limits)
+    """Goals this path takes: a rank lag, a mentor KBU share, or share targets with a KBU load
+    limit (the limit as the flow's layer, the rest as multiplier terms); no maximin."""
+    names = {g.name for g in goals.limits}
+    hard_part = goals.rank_lag is not None or "max_mentor_kbu_share" in names or (
+        bool(goals.shares) and "max_same_kbu_per_mentor" in names)
     return hard_part and not goals.maximin
 
 
@@ -93,6 +96,13 @@ def solve_goal_search(problem, cohort, settings, goals, *, p_star: int, score_ra
     if found is None:
         return None
     inc_value, incumbent = found[0], _pinned(found[1], problem)
+    if inc_value >= ceiling:  # the incumbent reaches the bound: optimal, no CP-SAT search
+        sub = _sub_problem(problem, incumbent, (ai[:0], aj[:0], ascore[:0]), (ai, aj, ascore))
+        detail = {"stages": [], "search": {"ceiling": ceiling, "incumbent": inc_value, "kept_arcs": 0,
+                                           "certificate_rounds": len(rounds)}}
+        label = f"ortools.min_cost_flow {ortools_version()} (goal multipliers; meets the flow bound)"
+        return answer(sub, cohort, settings, goals, incumbent, inc_value, ceiling, True, diagnosis, started, label,
+                      detail)
     ki, kj, ks = near_pairs(net, prices, ai, aj, ascore, gap=max(ceiling - inc_value, 0), scan=scan, bound=bound,
                             top=top)
     pruned = len(ki) <= MAX_ARCS
