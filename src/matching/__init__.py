@@ -13,13 +13,16 @@ import logging as _logging
 from . import export, privacy  # noqa: F401  (documented submodules: matching.export, matching.privacy)
 from ._version import __version__
 from .api import candidates, match
+from .review.sensitivity import sensitivity
 from .scoring.diagnose import Diagnosis, diagnose
 from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning, PinError, SettingsError,
                      SolverError)
 from .examples import example_paths, load_example
 from .files.tables import read_table
+from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
+from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
@@ -30,10 +33,13 @@ __all__ = [
     "__version__",
     "match",
     "candidates",
+    "sensitivity",
     "diagnose",
     "Diagnosis",
     "rematch",
     "RematchResult",
+    "read_survey",
+    "Survey",
     "MatchResult",
     "SolveInfo",
     "Settings",
@@ -49,4 +55,5 @@ __all__ = [
     "load_example",
     "example_paths",
     "read_table",
+    "Program",
 ]

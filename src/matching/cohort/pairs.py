@@ -35,7 +35,12 @@ def id_hint(unknown, known: np.ndarray):
 
 
 def resolve_preferences(side, order, mentees: People, mentors: People, problems) -> PairTable:
-    """Preference lists -> PairTable of ranks; unknown, repeated or self choices are errors."""
+    """Preference lists -> PairTable of ranks; unknown, repeated or self choices are errors.
+
+    ``side`` ranks people of ``mentors`` (the other side): the mentees' lists name
+    mentors; for the mentors' own lists pass the mentors first and the mentees second
+    (rows of the table are then mentors; messages name the roles of the People given).
+    """
     prefs = side.preferences
     if not len(prefs):
         return PairTable.build([], [], np.zeros(0, np.int64), len(mentees))
@@ -53,11 +58,11 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     hint = id_hint(mid[unknown], mentors.ids) if unknown.any() else None
     for k in np.flatnonzero(bad):
         if own[k]:
-            problem = f"preferences name the mentee themself ('{mid[k]}') at rank {rank[k]}"
+            problem = f"preferences name the {mentees.role} themself ('{mid[k]}') at rank {rank[k]}"
         elif unknown[k]:
-            problem = f"preferences name unknown mentor '{mid[k]}' at rank {rank[k]}{hint(mid[k])}"
+            problem = f"preferences name unknown {mentors.role} '{mid[k]}' at rank {rank[k]}{hint(mid[k])}"
         else:
-            problem = f"preferences name mentor '{mid[k]}' twice"
+            problem = f"preferences name {mentors.role} '{mid[k]}' twice"
         problems.add(side.table, problem, column="preferences", position=pos[k], id=me[k])
     ok = ~bad
     return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
