@@ -89,16 +89,7 @@ class Network:
         if self.penalty is not None and k:
             extra = int(self.penalty) if mode == "lex" else 0  # a soft limit never restricts who is matched
             parts.append((n + m + np.arange(k), n + node_j, self.left[node_j], np.full(k, extra)))
-        seats = np.flatnonzero(self.left > 0)
-        if self.first is not None and mode == "lex":  # the first seat earns the bonus, the rest nothing
-            bonus = np.flatnonzero((self.left > 0) & (self.first > 0))
-            parts.append((n + bonus, np.full(len(bonus), t), np.ones(len(bonus)), -self.first[bonus]))
-            rest = self.left.copy()
-            rest[bonus] -= 1
-            seats = np.flatnonzero(rest > 0)
-            parts += [(n + seats, np.full(len(seats), t), rest[seats], np.zeros(len(seats)))]
-        else:
-            parts += [(n + seats, np.full(len(seats), t), self.left[seats], np.zeros(len(seats)))]
+        parts += self._seat_arcs(n, t, mode)
         parts += [(np.array([s]), np.array([t]), np.array([len(people)]), np.zeros(1))]
         tail, hd, cap, cost = (np.concatenate([p[c] for p in parts]).astype(np.int64) for c in range(4))
         flows = self._everyone(tail, hd, cap, cost, people, i, t) if mode == "lex" else None
@@ -109,6 +100,17 @@ class Network:
         mentor_of[i[flows[pairs] > 0]] = j[flows[pairs] > 0]
         pot = _potentials(tail, hd, cap, cost, flows, t + 1, n, m)
         return mentor_of, Prices(pot, n, m, node_keys, self.width)
+
+    def _seat_arcs(self, n: int, t: int, mode: str) -> list:
+        """Mentor -> sink arcs: the free seats; with ``first`` (lex only) the first seat earns the bonus."""
+        left = self.left.copy()
+        parts = []
+        if self.first is not None and mode == "lex":
+            bonus = np.flatnonzero((left > 0) & (self.first > 0))
+            parts.append((n + bonus, np.full(len(bonus), t), np.ones(len(bonus)), -self.first[bonus]))
+            left[bonus] -= 1
+        seats = np.flatnonzero(left > 0)
+        return parts + [(n + seats, np.full(len(seats), t), left[seats], np.zeros(len(seats)))]
 
     def _everyone(self, tail, head, cap, cost, people, i, t):
         """The lexicographic optimum when every mentee with an arc can be matched: then scores
