@@ -19,12 +19,14 @@ from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning
                      SolverError)
 from .examples import example_paths, load_example
 from .files.tables import read_table
+from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
 from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
+from .groups import GroupResult, groups
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
@@ -36,6 +38,8 @@ __all__ = [
     "diagnose",
     "Diagnosis",
     "rematch",
+    "groups",
+    "GroupResult",
     "RematchResult",
     "read_survey",
     "Survey",
@@ -54,4 +58,5 @@ __all__ = [
     "load_example",
     "example_paths",
     "read_table",
+    "Program",
 ]

@@ -1,4 +1,4 @@
-"""The ``matching`` command: match, rematch, explain, report, sensitivity and a demo.
+"""The ``matching`` command: match, rematch, explain, report, sensitivity, groups and a demo.
 
 Exit codes: 0 done; 1 bad input (the library's message on stderr, no traceback);
 2 usage error (from argparse). Run ``matching <command> --help`` for each command.
@@ -15,32 +15,50 @@ import sys
 
 from .._version import __version__
 from ..errors import MatchingError
-from . import demo, explain, match, rematch, report, sensitivity
+from . import demo, explain, groups, match, program, rematch, report, sensitivity
 from .common import read_inputs
 from .demo import run_demo
 
 __all__ = ["main", "build_parser", "run_demo", "SUBCOMMANDS", "COMMANDS"]
 
 #: The subcommand modules, in the order ``matching --help`` lists them.
-SUBCOMMANDS = (match, rematch, explain, report, sensitivity, demo)
+SUBCOMMANDS = (match, rematch, explain, report, sensitivity, groups, demo, program)
 #: Each subcommand's name and the function that runs it.
 COMMANDS = {command.NAME: command.run for command in SUBCOMMANDS}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``matching`` command."""
+def build_parser(*, ledger: bool = False) -> argparse.ArgumentParser:
+    """The argument parser of the ``matching`` command.
+
+    With ``ledger`` (``--program LEDGER`` given), the steps a ledger records (subcommand
+    modules with ``LEDGER = True``) take ``--session`` and read what they can from the ledger.
+    """
     parser = argparse.ArgumentParser(prog="matching", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"mentor-matching {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--program", metavar="LEDGER",
+                        help="record the step in this program ledger (SQLite; created on first use) and apply "
+                             "what it remembers; needs --session")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in SUBCOMMANDS:
-        command.add_parser(sub)
+        if getattr(command, "LEDGER", False):
+            command.add_parser(sub, ledger=ledger)
+        else:
+            command.add_parser(sub)
     return parser
+
+
+def _ledger_given(argv) -> bool:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--program")
+    known, _ = pre.parse_known_args(argv)
+    return known.program is not None
 
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (argparse exits with 2 on usage errors)."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(ledger=_ledger_given(argv)).parse_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     run = COMMANDS[args.command]

@@ -6,18 +6,23 @@ import argparse
 from pathlib import Path
 
 from ..files import progress
-from ..files.export import FORMATS, write
+from ..api import match
+from ..checkpoint.rematch import rematch
+from ..files.export import FORMATS, atomic_write, export_files
 from ..files.tables import EXCEL_SUFFIXES, read_table
-from ..report.html import write_report
+from ..groups import groups
+from ..program import Program
+from ..report.html import report_file
 
-__all__ = ["add_inputs", "add_outputs", "add_view", "add_progress", "read_inputs", "match_args", "export", "done",
-           "TABLE_ARGS", "OUT_NAMES"]
+__all__ = ["add_session", "engine", "add_inputs", "add_outputs", "add_view", "add_progress", "read_inputs",
+           "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
 
 OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 
 #: Arguments naming input tables, read with --encoding / --sheet when given.
 TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
-              "left", "waitlist", "survey", "decisions")
+              "left", "waitlist", "survey", "people", "distance", "keep_apart", "keep_together", "hosts",
+              "mentor_pairs", "decisions")
 
 
 def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, decisions: bool = True) -> None:
@@ -89,15 +94,17 @@ def match_args(args) -> dict:
 
 
 def export(result, args) -> list[Path]:
-    """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``."""
+    """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``: one
+    atomic set, so a failure anywhere leaves the earlier run's files as they were."""
     out = Path(args.out)
     dest = out if args.format == "csv" else out / OUT_NAMES[args.format]
-    with progress.bar(1 + bool(args.report), "writing", flag=getattr(args, "progress", None)) as bar:
-        paths = write(result, dest, format=args.format, include=getattr(args, "include", ()))
+    files = export_files(result, dest, format=args.format, include=getattr(args, "include", ()))
+    if args.report:
+        files.update(report_file(result, out / "report.html", display=getattr(args, "display", None),
+                                 progress=getattr(args, "progress", None)))
+    with progress.bar(1, "writing", flag=getattr(args, "progress", None)) as bar:
+        paths = atomic_write(files)
         bar.update(1)
-        if args.report:
-            paths.append(write_report(result, out / "report.html", display=getattr(args, "display", None),
-                                      progress=getattr(args, "progress", None)))
     return paths
 
 
@@ -106,3 +113,61 @@ def done(result, paths, out) -> None:
     out.write(f"{result!r}\n")
     for path in paths:
         out.write(f"wrote {path}\n")
+
+
+def add_session(parser: argparse.ArgumentParser, ledger: bool) -> None:
+    """``--session``, required when the step is recorded in a ledger (``--program``)."""
+    if ledger:
+        parser.add_argument("--session", required=True, metavar="NAME",
+                            help="the program session this step belongs to (e.g. 2027)")
+
+
+class _Library:
+    """The library's own entry points (no ledger)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def current_pairs(self, args):
+        return args.current_pairs
+
+    def match(self, mentees, mentors, **options):
+        return match(mentees, mentors, **options)
+
+    def rematch(self, current, mentees, mentors, requests, **options):
+        return rematch(current, mentees, mentors, requests, **options)
+
+    def groups(self, people, **options):
+        return groups(people, **options)
+
+
+class _Ledger(_Library):
+    """The same steps through a :class:`~matching.Program`, recorded in its session."""
+
+    def __init__(self, path, session: str):
+        self.prog, self.session = Program(path), session
+
+    def __exit__(self, *exc) -> None:
+        self.prog.close()
+
+    def current_pairs(self, args):
+        return self.prog.pairs(self.session)[["mentee_id", "mentor_id"]]
+
+    def match(self, mentees, mentors, **options):
+        return self.prog.match(mentees, mentors, session=self.session, **options)
+
+    def rematch(self, current, mentees, mentors, requests, **options):
+        return self.prog.rematch(requests, mentees, mentors, session=self.session, **options)
+
+    def groups(self, people, **options):
+        return self.prog.groups(people, session=self.session, **options)
+
+
+def engine(args):
+    """What runs a step: the library, or a program ledger with ``--program`` (use as a context manager)."""
+    if getattr(args, "program", None):
+        return _Ledger(args.program, args.session)
+    return _Library()

@@ -17,12 +17,13 @@ from pathlib import Path
 
 from ..checkpoint.carry import CARRY_OVER_STEP
 from ..checkpoint.kept import BROKEN_PAIRS
-from ..checkpoint.rematch import rematch
 from ..checkpoint.survey import read_survey
 from ..files.export import write_csv
-from .common import add_inputs, add_outputs, done, export
+from .common import add_inputs, add_outputs, add_session, done, engine, export
 
 NAME = "rematch"
+#: Recorded in a program ledger with ``--program`` (takes ``--session``; current pairs from the ledger).
+LEDGER = True
 #: Extra CSV files written only when their table is not empty.
 OPTIONAL = ("flags", "survey_flagged")
 
@@ -46,11 +47,12 @@ class _Intermixed(argparse.ArgumentParser):
             self._mixing = False
 
 
-def add_parser(sub) -> None:
+def add_parser(sub, *, ledger: bool = False) -> None:
     p = sub.add_parser(NAME, help="re-match at the checkpoint from the current pairs and requests (or the survey)",
                        description="Re-match at the checkpoint: keep pairs that work, re-pair those who asked. "
                                    "Give either a requests file or --survey.")
-    p.add_argument("current_pairs", help="current pairs table: mentee_id, mentor_id")
+    if not ledger:
+        p.add_argument("current_pairs", help="current pairs table: mentee_id, mentor_id")
     add_inputs(p, decisions=False)
     p.add_argument("requests", nargs="?", default=None,
                    help="re-match requests table: mentee_id, mentor_id, requested_by (or use --survey)")
@@ -69,11 +71,12 @@ def add_parser(sub) -> None:
     p.add_argument("--carry-over-step", metavar="X", type=float, default=CARRY_OVER_STEP,
                    help=f"priority added to withdrawn mentees in carry_over.csv (default {CARRY_OVER_STEP:g})")
     add_outputs(p, "rematch-output")
+    add_session(p, ledger)
     p.set_defaults(usage_error=p.error)
     p.__class__ = _Intermixed
 
 
-def _requests(args):
+def _requests(args, current):
     """The requests file, or the survey read into requests (and its flagged pairs)."""
     if (args.requests is None) == (args.survey is None):
         args.usage_error("give either a requests file or --survey SURVEY (not both)" if args.requests
@@ -82,15 +85,18 @@ def _requests(args):
         args.usage_error("--low-rating needs --survey")
     if args.survey is None:
         return args.requests, None
-    survey = read_survey(args.survey, args.current_pairs, low_rating=args.low_rating)
+    survey = read_survey(args.survey, current, low_rating=args.low_rating)
     return survey.requests, survey.flagged
 
 
 def run(args, out) -> None:
-    requests, flagged = _requests(args)
-    result = rematch(args.current_pairs, args.mentees, args.mentors, requests, settings=args.settings,
-                     relatedness=args.relatedness, exclusions=args.exclusions, pins=args.pins,
-                     history=args.history, left=args.left, waitlist=args.waitlist, broken_pairs=args.broken_pairs)
+    with engine(args) as step:
+        current = step.current_pairs(args)
+        requests, flagged = _requests(args, current)
+        result = step.rematch(current, args.mentees, args.mentors, requests, settings=args.settings,
+                              relatedness=args.relatedness, exclusions=args.exclusions, pins=args.pins,
+                              history=args.history, left=args.left, waitlist=args.waitlist,
+                              broken_pairs=args.broken_pairs)
     extras = {"carry_over": result.carry_over(step=args.carry_over_step), "flags": result.flags}
     if flagged is not None:
         extras["survey_flagged"] = flagged

@@ -6,7 +6,7 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ..files.export import atomic_write, write_csv
+from ..files.export import atomic_write, csv_files
 from ..review.sensitivity import sensitivity, sensitivity_report
 from .common import add_inputs
 
@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help="how the pairs change over a grid of weights",
                        description="Solve every combination of the weights given with --vary; write each pair's "
                                    "share of the runs (sensitivity.csv) and a short report of the pairs that change.")
-    add_inputs(p)
+    add_inputs(p, decisions=False)
     p.add_argument("--vary", metavar="NAME=V1,V2", type=vary_option, action="append", required=True,
                    help="a weight and its values; repeat for a grid (e.g. --vary cross_kbu=0.5,1,2 --vary preference=1,3)")
     p.add_argument("--workers", metavar="N", type=int, default=1, help="processes to solve on (default 1: serial)")
@@ -51,8 +51,9 @@ def run(args, out) -> None:
         table = sensitivity(args.mentees, args.mentors, vary=vary, **options)
     report = sensitivity_report(table)
     folder = Path(args.out)
-    paths = write_csv({"sensitivity": table}, folder)  # neutralised like every exported table
-    paths += atomic_write({folder / "sensitivity.txt": lambda temp: temp.write_text(report + "\n", encoding="utf-8")})
+    files = csv_files({"sensitivity": table}, folder)  # neutralised like every exported table
+    files[folder / "sensitivity.txt"] = lambda temp: temp.write_text(report + "\n", encoding="utf-8")
+    paths = atomic_write(files)  # one set: both files or neither
     out.write(report + "\n")
     for path in paths:
         out.write(f"wrote {path}\n")

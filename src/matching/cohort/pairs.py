@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files import ids as idrules
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from .model import PairTable, People, _index_of
@@ -30,7 +31,9 @@ def id_hint(unknown, known: np.ndarray):
         return lambda u: ""
     lookup = dict(zip(_canonical(known), known.tolist()))
     hints = {u: lookup.get(c) for u, c in zip(unknown, _canonical(unknown))}
-    return lambda u: (f"; did you mean '{hints[str(u)]}'? (ids are compared as text)"
+    near = idrules.closest([u for u in unknown if hints[u] in (None, u)], known.tolist())
+    hints.update(near)
+    return lambda u: (f"; did you mean '{idrules.shown(hints[str(u)])}'? (ids are compared as text)"
                       if hints.get(str(u)) not in (None, str(u)) else "")
 
 
@@ -47,7 +50,7 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.arange(len(order))
     pos = prefs["pos"].to_numpy(dtype=np.int64)
-    mid = prefs["item"].to_numpy(dtype=object)
+    mid = idrules.nfc(prefs["item"].to_numpy(dtype=object))
     rank = prefs["rank"].to_numpy(dtype=np.int64)
     me = side.ids[pos]
     j = _index_of(mentors.ids, mid)
@@ -58,11 +61,12 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     hint = id_hint(mid[unknown], mentors.ids) if unknown.any() else None
     for k in np.flatnonzero(bad):
         if own[k]:
-            problem = f"preferences name the {mentees.role} themself ('{mid[k]}') at rank {rank[k]}"
+            problem = f"preferences name the {mentees.role} themself ('{idrules.shown(mid[k])}') at rank {rank[k]}"
         elif unknown[k]:
-            problem = f"preferences name unknown {mentors.role} '{mid[k]}' at rank {rank[k]}{hint(mid[k])}"
+            problem = (f"preferences name unknown {mentors.role} '{idrules.shown(mid[k])}' at rank {rank[k]}"
+                       f"{hint(mid[k])}")
         else:
-            problem = f"preferences name {mentors.role} '{mid[k]}' twice"
+            problem = f"preferences name {mentors.role} '{idrules.shown(mid[k])}' twice"
         problems.add(side.table, problem, column="preferences", position=pos[k], id=me[k])
     ok = ~bad
     return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
@@ -123,7 +127,7 @@ def _conflicts(table, frame, positions, x, y, v, problems) -> None:
     key = pd.DataFrame({"lo": np.minimum(x, y), "hi": np.maximum(x, y), "v": v})
     first = key.drop_duplicates(["lo", "hi"])
     merged = key.merge(first, on=["lo", "hi"], how="left", suffixes=("", "_first"))
-    clash = (merged["v"] != merged["v_first"]).to_numpy() & (x != y)
+    clash = (merged["v"] != merged["v_first"]).to_numpy()  # (A, A) given twice too
     a = col.text_values(frame["area_a"])
     b = col.text_values(frame["area_b"])
     for k in np.flatnonzero(clash):
@@ -136,15 +140,16 @@ def _pair_ids(table: Table, frame, mentees: People, mentors: People, problems, k
     """Resolve ``mentee_id``/``mentor_id``; unknown or missing ids are problems."""
     out = []
     for column, people, who in (("mentee_id", mentees, "mentee"), ("mentor_id", mentors, "mentor")):
-        ids = col.text_values(frame[column])
+        ids = col.id_values(frame[column])
         index = _index_of(people.ids, [x if x is not None else "" for x in ids])
         missing = pd.isna(ids)
         unknown = (index < 0) & ~missing
         hint = id_hint(ids[unknown], people.ids) if unknown.any() else None
         for pos in np.flatnonzero(missing | unknown):
             problem = (f"{column} is missing" if missing[pos]
-                       else f"{kind}: unknown {who} '{ids[pos]}'{hint(ids[pos])}")
-            problems.add(table, problem, column=column, position=pos, id=ids[pos])
+                       else f"{kind}: unknown {who} '{idrules.shown(ids[pos])}'{hint(ids[pos])}")
+            problems.add(table, problem, column=column, position=pos,
+                         id=None if missing[pos] else idrules.shown(ids[pos]))
         out.append((ids, np.where(missing, -1, index)))
     return out
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files import ids as idrules
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from .model import Cohort, PairTable, People, _index_of
@@ -71,6 +72,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
     if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
         return None
     ids = col.parse_ids(table, frame, problems)
+    col.check_controls(table, frame, "preferences", ids, problems)
     n = len(frame)
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
     side = _Side(
@@ -81,7 +83,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
         years=num("years_experience", integer=False, lo=0, hi=MAX_YEARS, default=np.nan),
         gender=col.parse_text(table, frame, ids, "gender", problems, required=False),
         race=col.parse_text(table, frame, ids, "race", problems, required=False),
-        goals=col.parse_list(frame, "competencies"),
+        goals=_goals(table, frame, ids, problems),
         eligible=(np.ones(n, bool) if mentor else
                   col.parse_bool(table, frame, ids, "eligible", problems, default=True)),
         priority=(np.zeros(n) if mentor else
@@ -97,6 +99,18 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
     return side
 
 
+def _goals(table: Table, frame, ids, problems: col.Problems) -> pd.DataFrame:
+    """The competency lists; a name over :data:`~matching.files.ids.MAX_NAME_LENGTH` is a problem."""
+    goals = col.parse_list(frame, "competencies")
+    items = goals["item"].to_numpy(dtype=object)
+    bad = [k for k, _ in idrules.bad_text(items, idrules.MAX_NAME_LENGTH, control=False)]
+    for k in bad:
+        pos = int(goals["pos"].iloc[k])
+        problems.add(table, f"a competency has {len(items[k]):,} characters, more than the limit of "
+                            f"{idrules.MAX_NAME_LENGTH:,}", column="competencies", position=pos, id=ids[pos])
+    return goals.drop(goals.index[bad]) if bad else goals
+
+
 def _ints(values: np.ndarray) -> np.ndarray:
     """Float array -> int64 (bad cells were NaN and are already reported)."""
     return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.int64)
@@ -104,8 +118,9 @@ def _ints(values: np.ndarray) -> np.ndarray:
 
 def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
     """Sort a parsed side by id and encode it; returns the People and the sort order."""
-    ids = np.array([v if v is not None else "" for v in side.ids], dtype=str) if len(side.ids) else \
-        np.zeros(0, dtype=str)
+    # Exact text in an object array: a fixed-width numpy string array would drop trailing
+    # NULs (merging two people) and take rows x longest id of memory.
+    ids = np.array([v if v is not None else "" for v in side.ids] + [None], dtype=object)[:-1]
     order = np.argsort(ids, kind="stable")
     comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
     if len(side.goals):
@@ -188,6 +203,8 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
     mentor_people, mentor_order = _people(sides["mentor"], "mentor", vocab)
+    if not problems:
+        idrules.warn_across(mentee_people.ids.tolist(), mentor_people.ids.tolist())
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
     mentor_prefs = _mentor_preferences(sides["mentor"], mentor_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None

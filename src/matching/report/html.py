@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 
@@ -28,10 +29,11 @@ from . import charts, sections
 from ..errors import MatchingError
 from ..files import progress as _progress
 from ..files.export import atomic_write
+from ..files.ids import canonical
 from .privacy import diversity_table
 from .style import CSS, NOTEBOOK_CSS
 
-__all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
+__all__ = ["result_html", "report_html", "write_report", "report_file", "explanation_text", "summary_rows"]
 
 _LABELS = {"cross_kbu_share": "cross-KBU share", "cross_gender_share": "cross-gender share",
            "cross_race_share": "cross-race share", "top3_share": "top-3 choice share",
@@ -159,6 +161,7 @@ def _fallback_explanation(result, row) -> str:
 
 def explanation_text(result, mentee_id) -> str:
     """Why this mentee got this mentor: ``result.explain`` where available, else the parts."""
+    mentee_id = canonical(mentee_id)
     match = result.pairs[result.pairs["mentee_id"] == mentee_id]
     if len(match):
         if hasattr(result, "explain"):
@@ -313,6 +316,16 @@ def write_report(result, path, *, title: str = "Mentoring match report", explana
     progress : bool, optional
         Progress bars (default: only on a terminal or in a notebook).
     """
+    return atomic_write(report_file(result, path, title=title, explanations=explanations, display=display,
+                                    previous=previous, progress=progress))[0]
+
+
+def report_file(result, path, *, title: str = "Mentoring match report", explanations=True, display=None,
+                previous=None, progress=None) -> dict:
+    """``{path: writer}`` of :func:`write_report`, to write the report in one
+    :func:`~matching.files.export.atomic_write` set with other files."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise MatchingError(f"the report to write must be a path (str or os.PathLike); got {path!r}")
     text = report_html(result, title=title, explanations=explanations, display=display, previous=previous,
                        progress=progress)
-    return atomic_write({Path(path): lambda temp: temp.write_text(text, encoding="utf-8")})[0]
+    return {Path(path): lambda temp: temp.write_text(text, encoding="utf-8")}

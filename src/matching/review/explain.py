@@ -22,6 +22,7 @@ from ..errors import InputError, MatchingError
 from ..files import progress as _progress
 from ..scoring.rules import broken_rules
 from ..scoring.scores import RESOLUTION, score_pairs
+from ..files.ids import canonical, closest, shown
 from .audit import blocking_pairs
 from .overrides import Cost, fmt_points
 from .prices import price_pairs
@@ -174,15 +175,19 @@ class WhyNot:
 
 def mentee_position(result, mentee_id) -> int:
     """Position of a mentee id, or an InputError naming it."""
-    pos = result.cohort.mentee_index([str(mentee_id)])[0]
+    mentee_id = canonical(mentee_id)
+    pos = result.cohort.mentee_index([mentee_id])[0]
     if pos < 0:
-        raise InputError([{"column": "mentee_id", "id": str(mentee_id), "problem": f"unknown mentee '{mentee_id}'"}])
+        hint = closest([mentee_id], result.cohort.mentees.ids.tolist()).get(mentee_id)
+        hint = f"; did you mean '{shown(hint)}'?" if hint else ""
+        raise InputError([{"column": "mentee_id", "id": shown(mentee_id),
+                           "problem": f"unknown mentee '{shown(mentee_id)}'{hint}"}])
     return int(pos)
 
 
 def mentor_position(result, mentor_id) -> int:
     """Position of a mentor id, or an InputError naming it."""
-    pos = result.cohort.mentor_index([str(mentor_id)])[0]
+    pos = result.cohort.mentor_index([canonical(mentor_id)])[0]
     if pos < 0:
         raise InputError([{"column": "mentor_id", "id": str(mentor_id), "problem": f"unknown mentor '{mentor_id}'"}])
     return int(pos)
@@ -240,7 +245,8 @@ def explain_many(result, mentee_ids=None, *, price: bool = True, progress=None) 
         costs = dict(zip(wanted, found))
     parts = parts_many(cohort, settings, pos, mentor_of[pos])
     ctx = (result, costs, blocked, blocking_pairs(cohort, settings, mentor_of))
-    return {x: _explanation(ctx, i, int(mentor_of[i]), plan, part) for x, i, plan, part in zip(ids, pos, plans, parts)}
+    return {str(cohort.mentees.ids[i]): _explanation(ctx, i, int(mentor_of[i]), plan, part)
+            for i, plan, part in zip(pos, plans, parts)}
 
 
 def _explanation(ctx, i: int, j: int, plan, parts) -> Explanation:
@@ -304,7 +310,7 @@ def explain(result, mentee_id, *, price: bool = True, why_not=None, progress=Non
     """
     if why_not is not None:
         return _why(result, mentee_id, why_not)
-    return explain_many(result, [mentee_id], price=price, progress=progress)[str(mentee_id)]
+    return next(iter(explain_many(result, [mentee_id], price=price, progress=progress).values()))
 
 
 def why_not(result, mentee_id, mentor_id) -> WhyNot:
