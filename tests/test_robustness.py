@@ -511,3 +511,16 @@ def test_fuzzed_text_round_trips_through_every_export_or_is_refused_by_excel(tex
             export.write_excel(table, folder / "r.xlsx")
         except matching.MatchingError as err:
             assert "control character" in str(err) and not (folder / "r.xlsx").exists()
+
+
+def test_a_resorted_frame_with_missing_cells_of_any_kind_keeps_its_lines(tmp_path):
+    # Regression: pd.NA in a re-sorted frame made the row check raise TypeError
+    # ("boolean value of NA is ambiguous") instead of naming the file line.
+    path = tmp_path / "mentees.csv"
+    path.write_text("id,level,area,kbu,gender\nE3,1,Police,Safety,f\nE2,x,Police,Safety,\nE1,1,Police,Safety,m\n")
+    frame = read_table(path).astype(object)
+    frame.loc[frame["id"] == "E3", "gender"] = pd.NA
+    frame.loc[frame["id"] == "E2", "gender"] = np.nan
+    with pytest.raises(matching.InputError) as err:
+        matching.match(frame.sort_values("id", ignore_index=True), mentors())
+    assert err.value.failure_cases[["file", "id"]].values.tolist() == [["mentees.csv", "E2"]]

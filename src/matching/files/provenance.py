@@ -62,13 +62,28 @@ def _common(frame: pd.DataFrame, kept: Lines) -> list:
     return [c for c in frame.columns if c in kept.cells]
 
 
+def _cell_equal(a, b) -> bool:
+    """``a == b`` for two present cells of any type (an answer that is not one bool is "different")."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _same_cells(now: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """Cell by cell: equal, or both missing (``None``, ``NaN``, ``pd.NA``, ``NaT``)."""
+    gone_now, gone_then = pd.isna(now), pd.isna(then)
+    same = gone_now & gone_then
+    both = np.flatnonzero(~gone_now & ~gone_then)
+    same[both] = [_cell_equal(a, b) for a, b in zip(now[both], then[both])]
+    return same
+
+
 def _same_rows(frame: pd.DataFrame, kept: Lines, cand: np.ndarray, common: list) -> np.ndarray:
     """Whether each row holds the cells read at position ``cand`` (missing equals missing)."""
     ok = np.ones(len(frame), bool)
     for c in common:
-        now, then = frame[c].to_numpy(dtype=object), kept.cells[c][cand]
-        with np.errstate(invalid="ignore"):
-            ok &= (now == then) | (pd.isna(now) & pd.isna(then))
+        ok &= _same_cells(frame[c].to_numpy(dtype=object), kept.cells[c][cand])
     return ok
 
 
