@@ -11,6 +11,7 @@ import pandas as pd
 
 from .errors import PinError, SettingsError
 from .cohort.model import Cohort
+from .cohort.values import keys
 from .review.reasons import pin_problem
 from .review.result import PRIORITY_RESOLUTION, MatchResult, build_result
 from .scoring.rules import broken_rules
@@ -52,11 +53,11 @@ def check_weights(cohort: Cohort, settings: Settings) -> None:
     unknown = sorted(set(settings.weights) - known)
     problems = [{"column": f"weights.{name}", "problem": (
         f"The weight '{name}' names no criterion. Criteria: {', '.join(sorted(known))}.")} for name in unknown]
-    areas = set(cohort.areas)
+    areas = set(keys(cohort.areas))
     for group, members in settings.area_groups.items():
         problems += [{"column": f"area_groups.{group}", "problem": (
             f"The area group '{group}' names '{a}', which is no mentee's or mentor's area.")}
-            for a in members if a not in areas]
+            for a, k in zip(members, keys(members)) if k not in areas]
     if problems:
         raise SettingsError(problems)
 
@@ -214,7 +215,7 @@ def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None,
     settings = Settings.coerce(settings)
     started = time.perf_counter()
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
+                         extra_criteria=extra_criteria, settings=settings)
     return solve_cohort(cohort, settings, seconds={"validate": time.perf_counter() - started})
 
 
@@ -260,5 +261,5 @@ def candidates(mentees, mentors, *, settings=None, relatedness=None, exclusions=
     """
     settings = Settings.coerce(settings)
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
+                         extra_criteria=extra_criteria, settings=settings)
     return candidate_frame(cohort, build_candidates(cohort, settings))

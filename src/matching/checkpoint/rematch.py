@@ -226,7 +226,7 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
     if history is None and isinstance(current_pairs, RematchResult):
         history = current_pairs.history
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
+                         extra_criteria=extra_criteria, settings=settings)
     cp, cohort = load_checkpoint(cohort, settings, current_pairs, requests, history=history, left=left,
                                  waitlist=waitlist)
     plan = make_plan(cohort, cp, allow_moves=allow_moves, move_penalty=move_penalty)

@@ -18,6 +18,8 @@ from .tables import Table
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
 LIST_SEPARATOR = ";"
+#: What splits a list cell unless told otherwise: semicolon, comma, line break.
+LIST_SEPARATORS = (";", ",", "\n")
 _LISTLIKE = (list, tuple, np.ndarray, set, frozenset)
 _PANDAS_DUPLICATE = re.compile(r"^(.*)\.(\d+)$")
 
@@ -214,11 +216,21 @@ def parse_bool(table, frame, ids, column, problems, *, default: bool) -> np.ndar
     return np.where(yes, True, np.where(no, False, default))
 
 
-def parse_list(frame, column) -> pd.DataFrame:
+def separator_pattern(separators) -> str:
+    """A regular expression splitting on any of ``separators`` (``"\\n"`` also matches
+    ``"\\r\\n"`` and ``"\\r"``)."""
+    parts = [re.escape(s) for s in sorted(set(separators) - {"\n"}, key=lambda s: (-len(s), s))]
+    if "\n" in separators:
+        parts = [r"\r\n", r"\r", r"\n"] + parts
+    return "|".join(parts)
+
+
+def parse_list(frame, column, separators=LIST_SEPARATORS) -> pd.DataFrame:
     """A list column, exploded: one row per item with ``pos`` (row position), ``item``
     (stripped text) and ``rank`` (1-based place in the row's list).
 
-    Cells are Python lists or text separated by ``;``. Blank items are dropped.
+    Cells are Python lists or text split on any of ``separators`` (default ``;``, ``,``
+    and line breaks). Blank items are dropped.
     """
     empty = pd.DataFrame({"pos": np.zeros(0, np.int64), "item": np.zeros(0, object), "rank": np.zeros(0, np.int64)})
     if column not in frame.columns or len(frame) == 0:
@@ -229,7 +241,7 @@ def parse_list(frame, column) -> pd.DataFrame:
     if not isinstance(s.dtype, pd.StringDtype):
         listy = np.fromiter((isinstance(v, _LISTLIKE) for v in values), dtype=bool, count=len(values))
         s = pd.Series(text_values(s), dtype=object)
-    scalar = s.reset_index(drop=True)[~listy].str.split(LIST_SEPARATOR).explode()
+    scalar = s.reset_index(drop=True)[~listy].str.split(separator_pattern(separators), regex=True).explode()
     if listy.any():
         nested = pd.Series(list(values[listy]), index=np.flatnonzero(listy), dtype=object).explode()
         nested = nested.map(_cell_text)
