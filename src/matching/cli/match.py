@@ -11,7 +11,7 @@ NAME = "match"
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help="pair mentees with mentors and export the result",
                        description="Pair mentees with mentors; write pairs, unmatched, mentors and summary.")
-    add_inputs(p)
+    add_inputs(p, one_table=True)
     add_outputs(p, "matching-output")
 
 

@@ -81,6 +81,13 @@ def check_required(table: Table, frame: pd.DataFrame, required, problems: Proble
     ok = True
     spare = {normalize_header(c): str(c) for c, n in zip(table.frame.columns, frame.columns)
              if n not in known and n not in required}
+    missing = [c for c in required if c not in frame.columns]
+    questions = [str(c) for c in spare.values() if _is_question(c)]
+    if missing and questions:
+        problems.add(table, f"the headers look like form questions ('{questions[0]}', ...): map each question to a "
+                            f"field with read_table(path, columns={{'{questions[0]}': '{missing[0]}', ...}}) or on "
+                            f"the command line --columns map.toml, a file of lines such as "
+                            f"\"{questions[0]}\" = \"{missing[0]}\"", column=missing[0])
     for col in required:
         if col not in frame.columns:
             ok = False
@@ -90,6 +97,11 @@ def check_required(table: Table, frame: pd.DataFrame, required, problems: Proble
                                 f"found: {', '.join(map(str, table.frame.columns)) or 'none'}){hint}",
                          column=col)
     return ok
+
+
+def _is_question(header: str) -> bool:
+    """A form question rather than a field name: long, several words, or a question mark."""
+    return len(header) > 30 or "?" in header or len(header.split()) >= 4
 
 
 def _cell_text(v):
