@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (argparse exits with 2 on usage errors)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "mentors", "") is None and not getattr(args, "role_column", None):
+        parser.error("the mentors file is required (or --role-column COLUMN when one file holds everyone)")
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     run = COMMANDS[args.command]

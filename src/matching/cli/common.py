@@ -69,10 +69,6 @@ def read_inputs(args) -> None:
     if one_table and args.mentors not in (None, args.mentees):
         raise InputError([{"file": str(args.mentors), "problem": (
             "--role-column splits the mentees file into mentees and mentors; leave the mentors file out")}])
-    if hasattr(args, "mentors") and args.mentors is None and not one_table:
-        raise InputError([{"column": "mentors", "problem": (
-            "the mentors file is missing; give it after the mentees file, or --role-column COLUMN when one "
-            "file holds everyone")}])
     if one_table:
         args.mentors = None
     options = ("encoding", "sheet", "mentees_sheet", "mentors_sheet", "columns", "keep_latest", "role_column")

@@ -84,7 +84,7 @@ def resolve_choices(table: Table, chooser_ids, pos, items, rank, targets: People
             problem = f"{column} name the {chooser} themself ('{items[k]}') at rank {rank[k]}"
         elif unknown[k] and vals.key_of(items[k]) in ambiguous:
             problem = (f"{column} name '{items[k]}' at rank {rank[k]}, the name of several {target}s "
-                       f"({', '.join(ambiguous[vals.key_of(items[k])])}); give the id instead")
+                       f"({', '.join(targets.ids[ambiguous[vals.key_of(items[k])]])}); give the id instead")
         elif unknown[k]:
             problem = f"{column} name unknown {target} '{items[k]}' at rank {rank[k]}{hint(items[k])}"
         else:

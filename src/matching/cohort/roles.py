@@ -94,7 +94,8 @@ def _unknown_roles(data, column, other: np.ndarray, answers: dict) -> None:
 def _ids(frame: pd.DataFrame):
     from ..files.latest import ID_HEADERS
 
-    for c in frame.columns:
-        if col.normalize_header(c) in ID_HEADERS:
-            return col.text_values(frame[c])
+    headers = {col.normalize_header(c): c for c in reversed(list(frame.columns))}
+    for name in ID_HEADERS + ("email", "email_address"):  # for messages only
+        if name in headers:
+            return col.text_values(frame[headers[name]])
     return None

@@ -4,7 +4,8 @@ Form answers arrive as typed: ``police``, ``Police `` and ``POLICE`` mean one ar
 categorical value is compared by its **canonical key**: Unicode NFKC, case folding and
 whitespace collapsed (leading and trailing spaces dropped, inner runs of spaces, tabs and
 line breaks read as one space). What people see (outputs, explanations, reports) is the
-**display** spelling of each key: the most frequent spelling in the cohort, ties broken by
+**display** spelling of each key: the most frequent spelling in the cohort; among equally
+frequent ones a mixed-case spelling ("Fire") before an all-capitals or all-lowercase one, then
 the first in sorted order, so the choice never depends on row order.
 
 Gender and race answers such as "Prefer not to say" are **non-answers** (the ``non_answers``
@@ -66,7 +67,7 @@ class Spelling:
     Attributes
     ----------
     display : dict of str to str
-        Canonical key -> the spelling shown (most frequent; ties: first in sorted order).
+        Canonical key -> the spelling shown (most frequent; ties: mixed case, then sorted order).
     variants : tuple of (key, tuple of str)
         Each key written more than one way, with its spellings (sorted); empty when
         every value was spelled one way.
@@ -98,7 +99,9 @@ def unify(arrays: Iterable) -> Spelling:
     frame = pd.DataFrame({"key": keys(text.to_numpy(dtype=object)), "name": text.to_numpy(dtype=object)})
     frame = frame[frame["key"].notna()]
     counts = frame.groupby(["key", "name"], sort=True).size().reset_index(name="n")
-    counts = counts.sort_values(["key", "n", "name"], ascending=[True, False, True], kind="stable")
+    names = counts["name"].astype(str)
+    counts["flat"] = ((names == names.str.upper()) | (names == names.str.lower())).to_numpy()
+    counts = counts.sort_values(["key", "n", "flat", "name"], ascending=[True, False, True, True], kind="stable")
     display = dict(zip(counts.drop_duplicates("key")["key"], counts.drop_duplicates("key")["name"]))
     many = counts.groupby("key", sort=True)["name"].agg(lambda s: tuple(sorted(s)))
     variants = tuple((k, names) for k, names in many.items() if len(names) > 1)
