@@ -73,7 +73,8 @@ def resolve_choices(table: Table, chooser_ids, pos, items, rank, targets: People
     else:
         ambiguous = {}
     me = np.asarray(chooser_ids, dtype=object)[pos]
-    chosen = np.where(j >= 0, targets.ids[np.maximum(j, 0)].astype(object), items)
+    chosen = np.array(items, dtype=object)
+    chosen[j >= 0] = targets.ids[j[j >= 0]]
     own = chosen.astype(str) == me.astype(str)
     unknown = (j < 0) & ~own
     keyed = pd.DataFrame({"pos": pos, "j": np.where(j >= 0, j, -1 - np.arange(len(j)))})

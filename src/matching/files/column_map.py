@@ -22,8 +22,9 @@ where it exists); one missing from every table is an error, and so is a header o
 from __future__ import annotations
 
 import csv
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from ..errors import InputError
 

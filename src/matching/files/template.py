@@ -131,8 +131,8 @@ def _write_xlsx(path: Path, name: str) -> None:
     for column in columns:
         help_sheet.append(list(column))
     help_sheet.append([])
-    help_sheet.append(["Replace the example rows with your own; keep the header row as it is. "
-                       "Only the first sheet is read."])
+    help_sheet.append([("Replace the example rows with your own; keep the header row as it is. "
+                        "Only the first sheet is read.")])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     help_sheet.column_dimensions["A"].width, help_sheet.column_dimensions["C"].width = 18, 90
