@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matching  # noqa: E402
 from generate import make_cohort  # noqa: E402
 from matching.api import solve_cohort  # noqa: E402
-from matching.scoring.scores import build_candidates  # noqa: E402
+from matching.scoring.sparse import build_candidates  # noqa: E402
 from matching.cohort.settings import Settings  # noqa: E402
 from matching.cohort.validate import load_cohort  # noqa: E402
 

@@ -24,7 +24,8 @@ from matching.api import solve_cohort
 from matching.errors import SolverError
 from matching.review.result import PRIORITY_RESOLUTION
 from matching.scoring.rules import Pairs, allowed
-from matching.scoring.scores import NO_BOUND, build_candidates
+from matching.scoring.scores import NO_BOUND
+from matching.scoring.sparse import build_candidates
 from matching.cohort.settings import Settings
 from matching.solvers import certified
 from matching.cohort.validate import load_cohort
@@ -232,7 +233,7 @@ def test_prices_reject_a_suboptimal_assignment():
     i, j = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
     c = np.array([10, 1, 1, 10], np.int64)
     left = np.array([1, 1])
-    u, v, _ = certified._prices(2, i, j, c, left, np.array([0, 1]))
+    u, v, _ = certified.prices(2, i, j, c, left, np.array([0, 1]))
     assert (u[i] + v[j] >= c).all()
     with pytest.raises(SolverError):
-        certified._prices(2, i, j, c, left, np.array([1, 0]))
+        certified.prices(2, i, j, c, left, np.array([1, 0]))

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 import matching
 from matching.api import make_problem
-from matching.scoring.scores import build_candidates
+from matching.scoring.sparse import build_candidates
 from matching.cohort.settings import Settings
 from matching.solvers import cpsat
 from matching.solvers.flow import solve_flow

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 import matching
 from matching.api import make_problem
 from matching.cohort.goals import evaluate_goals, parse_goals
-from matching.scoring.scores import RESOLUTION, build_candidates
+from matching.scoring.scores import RESOLUTION
+from matching.scoring.sparse import build_candidates
 from matching.cohort.settings import Settings
 from matching.solvers import cpsat, hints
 from matching.solvers.lagrange import Lagrangian, best_points, minimize, repair

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .files.tables import read_table
+
 __all__ = ["load_example", "example_paths"]
 
 _FILES = {"mentees": "mentees.csv", "mentors": "mentors.csv", "relatedness": "relatedness.csv"}
@@ -32,6 +34,4 @@ def load_example() -> dict[str, pd.DataFrame]:
     >>> len(data["mentors"])
     40
     """
-    from .files.tables import read_table
-
     return {key: read_table(path) for key, path in example_paths().items()}

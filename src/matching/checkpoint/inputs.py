@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files.export import restore
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from ..cohort.model import Cohort
@@ -91,8 +92,6 @@ def _restored_ids(table: Table | None) -> Table | None:
     if table is None or not table.from_file:
         return table
     from dataclasses import replace
-
-    from ..files.export import restore
 
     frame = table.frame.copy()
     for column in frame.columns:

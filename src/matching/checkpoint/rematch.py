@@ -9,15 +9,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..api import check_pins
 from ..errors import PinError, SettingsError
 from ..cohort.model import Cohort
 from .inputs import REQUESTED_BY, Checkpoint, add_exclusions, load_checkpoint
 from .result import RematchResult, build_rematch_result
-from ..review.result import PRIORITY_RESOLUTION
-from ..scoring.scores import build_candidates
+from ..review.outcome import PRIORITY_RESOLUTION
+from ..review.solve import check_pins
+from ..scoring.sparse import build_candidates
 from ..cohort.settings import Settings
 from ..solvers.problem import Assignment
+from ..solvers.rematch_flow import RematchProblem, solve_rematch
 from ..cohort.validate import load_cohort
 
 __all__ = ["rematch", "RematchResult", "Plan"]
@@ -125,8 +126,6 @@ def _check_seats(plan: Plan, settings: Settings) -> np.ndarray:
 
 def _solve(plan: Plan, settings: Settings, cands) -> Assignment:
     """The integer problem: re-matched mentees first, then waitlisted, then moves, then score."""
-    from ..solvers.rematch_flow import RematchProblem, solve_rematch
-
     seats = _check_seats(plan, settings)
     cohort = plan.cohort
     free = ~plan.fixed

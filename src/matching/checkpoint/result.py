@@ -13,7 +13,7 @@ import pandas as pd
 from .._version import __version__
 from ..cohort.model import Cohort, PairTable
 from ..review.reasons import rule_phrase
-from ..review.result import PRIORITY_RESOLUTION, SolveInfo, _pairs_frame
+from ..review.outcome import PRIORITY_RESOLUTION, SolveInfo, pairs_frame
 from ..scoring.rules import Pairs, rule_masks
 from ..scoring.scores import Candidates
 from ..cohort.settings import Settings
@@ -271,7 +271,7 @@ def build_rematch_result(plan, settings: Settings, cands: Candidates, assignment
     cohort, cp = plan.cohort, plan.checkpoint
     mentor_of = assignment.mentor_of
     status = _statuses(plan, mentor_of)
-    pairs = _pairs_frame(cohort, settings, cands, mentor_of)
+    pairs = pairs_frame(cohort, settings, cands, mentor_of)
     paired = np.flatnonzero(mentor_of >= 0)
     pairs.insert(2, "status", np.where(mentor_of[paired] == cp.home[paired], "kept", "new").astype(object))
     mentees = _mentee_table(plan, settings, mentor_of, status)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..files import columns as col
 from ..files.tables import Table, as_table
-from ..cohort.model import Cohort
+from ..cohort.model import Cohort, PairTable
 
 __all__ = ["HISTORY_COLUMNS", "add_exclusions", "parse_left", "parse_history", "parse_waitlist", "frame_of",
            "raw_pair_ids"]
@@ -113,8 +113,6 @@ def parse_waitlist(waitlist, cohort: Cohort, paired: set, problems) -> np.ndarra
 def add_exclusions(cohort: Cohort, i, j, text: str) -> Cohort:
     """The cohort with pairs ``(i, j)`` added to its exclusions (value ``text``)."""
     from dataclasses import replace
-
-    from ..cohort.model import PairTable
 
     old = cohort.exclusions
     fresh = ~old.contains(i, j) if len(old) else np.ones(len(i), dtype=bool)

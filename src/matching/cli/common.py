@@ -8,9 +8,8 @@ from pathlib import Path
 from ..cohort.roles import split_roles
 from ..errors import InputError
 from ..files.column_map import read_column_map
-from ..files.columns import normalize_header
 from ..files.export import FORMATS, write
-from ..files.tables import EXCEL_SUFFIXES, read_table
+from ..files.tables import EXCEL_SUFFIXES, normalize_header, read_table
 from ..report.html import write_report
 
 __all__ = ["add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import MatchingError
+
 __all__ = ["People", "Cohort", "PairTable"]
 
 
@@ -100,8 +102,6 @@ class People:
         KeyError
             Never: a missing column raises :class:`matching.MatchingError`.
         """
-        from ..errors import MatchingError
-
         try:
             return self.extra[name]
         except KeyError:

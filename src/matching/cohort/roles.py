@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..files import columns as col
+from ..files.latest import ID_HEADERS
 from ..files.tables import as_table, read_table
 from . import values as vals
 
@@ -92,8 +93,6 @@ def _unknown_roles(data, column, other: np.ndarray, answers: dict) -> None:
 
 
 def _ids(frame: pd.DataFrame):
-    from ..files.latest import ID_HEADERS
-
     headers = {col.normalize_header(c): c for c in reversed(list(frame.columns))}
     for name in ID_HEADERS + ("email", "email_address"):  # for messages only
         if name in headers:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SettingsError
+from .goals import target_problems
 
 __all__ = ["Settings", "PRESETS", "BUILTIN_CRITERIA", "NON_ANSWERS", "LIST_SEPARATORS"]
 
@@ -321,8 +322,6 @@ def _check(s: Settings) -> list[dict]:
     if not problems and s.max_level_gap is not None and s.max_level_gap < s.min_level_gap:
         problems.append(_bad("max_level_gap", f"None or >= min_level_gap ({s.min_level_gap})", s.max_level_gap))
     if isinstance(s.targets, Mapping):
-        from .goals import target_problems
-
         problems += target_problems(s.targets)
     if isinstance(s.weights, Mapping):
         for name, w in s.weights.items():

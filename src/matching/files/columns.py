@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .tables import Table
+from .tables import Table, normalize_header
 
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
@@ -40,11 +40,6 @@ class Problems:
             "sheet": table.sheet if table is not None else None,
             "row": row, "column": column, "id": id, "problem": problem,
         })
-
-
-def normalize_header(name) -> str:
-    """``' Years Experience '`` -> ``'years_experience'``."""
-    return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
 def normalized_frame(table: Table, problems: Problems, aliases: dict, known=()) -> pd.DataFrame | None:

@@ -26,9 +26,7 @@ ID_HEADERS = ("id", "employee_id", "person_id", "mentee_id", "mentor_id")
 _SHOWN = 20
 
 
-def _column(frame: pd.DataFrame, wanted: str, source: str, sheet, what: str):
-    from .columns import normalize_header
-
+def _column(frame: pd.DataFrame, wanted: str, source: str, sheet, what: str, normalize_header):
     names = {normalize_header(c): c for c in reversed(list(frame.columns))}
     for key in ((normalize_header(wanted),) if what == "timestamp" else ID_HEADERS):
         if key in names:
@@ -38,10 +36,12 @@ def _column(frame: pd.DataFrame, wanted: str, source: str, sheet, what: str):
                        "problem": f"{need}; columns: {', '.join(map(str, frame.columns))}"}])
 
 
-def keep_latest(frame: pd.DataFrame, column: str, *, source: str, sheet=None, lines=None):
+def keep_latest(frame: pd.DataFrame, column: str, *, source: str, sheet=None, lines=None, normalize=str.casefold):
     """``(frame, lines)`` with only the latest row of each repeated id; warns about the rows dropped.
 
     ``lines`` are the rows' line numbers in the file (for messages); the same rows are kept.
+    ``normalize`` turns a header into the form compared with ``column`` and :data:`ID_HEADERS`
+    (:func:`matching.files.tables.normalize_header` when called by ``read_table``).
 
     Examples
     --------
@@ -56,8 +56,8 @@ def keep_latest(frame: pd.DataFrame, column: str, *, source: str, sheet=None, li
     form.csv: 1 earlier submission dropped (keep_latest='Timestamp'): id 'E1' row 2 (kept row 4)
     """
     lines = np.arange(len(frame)) + 2 if lines is None else np.asarray(lines)
-    ids = frame[_column(frame, column, source, sheet, "id")]
-    stamp_col = _column(frame, column, source, sheet, "timestamp")
+    ids = frame[_column(frame, column, source, sheet, "id", normalize)]
+    stamp_col = _column(frame, column, source, sheet, "timestamp", normalize)
     text = ids.astype(object).where(ids.notna(), None).map(lambda v: None if v is None else str(v).strip() or None)
     repeated = (text.duplicated(keep=False) & text.notna()).to_numpy()
     if not repeated.any():

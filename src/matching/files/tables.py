@@ -24,7 +24,7 @@ from ..errors import InputError
 from .excel import excel_rows
 from .latest import keep_latest as latest_rows
 
-__all__ = ["Table", "read_table", "as_table", "MAX_BYTES", "MAX_ROWS"]
+__all__ = ["Table", "read_table", "as_table", "normalize_header", "MAX_BYTES", "MAX_ROWS", "EXCEL_SUFFIXES"]
 
 #: Largest input file read by default (bytes); pass ``max_bytes=`` to read a larger one.
 MAX_BYTES = 200 * 2**20
@@ -125,7 +125,7 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
                   max_rows=MAX_ROWS if max_rows is None else max_rows)
     if keep_latest is not None:
         kept, lines = latest_rows(table.frame, keep_latest, source=table.source, sheet=table.sheet,
-                                  lines=table.lines)
+                                  lines=table.lines, normalize=normalize_header)
         table = Table(frame=kept, source=table.source, sheet=table.sheet, from_file=True, lines=lines)
     frame = table.frame
     frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": _Lines(table.lines)}
@@ -212,10 +212,13 @@ def _finish(path: Path, raw: pd.DataFrame, *, sheet, columns, first_line: int, m
     return Table(frame=frame, source=path.name, sheet=sheet, from_file=True, lines=lines)
 
 
+def normalize_header(name) -> str:
+    """How headers compare: ``' Years Experience '`` -> ``'years_experience'``."""
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
 def _renamed(path: Path, names: list, mapping, sheet) -> list:
     """Apply ``columns=``; every key must name a header (compared loosely)."""
-    from .columns import normalize_header
-
     mapping = dict(mapping)
     loose = {normalize_header(k): v for k, v in mapping.items()}
     present = {normalize_header(n) for n in names}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ..errors import MatchingError
 from .export import atomic_write
 
 __all__ = ["write_template", "TEMPLATES", "HELP_SHEET"]
@@ -92,8 +93,6 @@ def write_template(out, *, format: str = "csv") -> list[Path]:
     >>> result.mentor_of["E001"]
     'M001'
     """
-    from ..errors import MatchingError
-
     if format not in ("csv", "xlsx"):
         raise MatchingError(f"format must be 'csv' or 'xlsx'; got {format!r}")
     folder = Path(out)

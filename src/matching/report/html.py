@@ -25,7 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts
+from ..errors import MatchingError
 from ..files.export import atomic_write
+from .privacy import diversity_table
 
 __all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
 
@@ -139,8 +141,6 @@ def explanation_text(result, mentee_id) -> str:
         return str(result.explain_unmatched(mentee_id))
     row = result.unmatched[result.unmatched["mentee_id"] == mentee_id]
     if not len(row):
-        from ..errors import MatchingError
-
         raise MatchingError(f"unknown mentee id '{mentee_id}': it is neither paired nor unmatched in this result")
     return f"{mentee_id} is unmatched: {row['reason'].iloc[0]}"
 
@@ -171,8 +171,6 @@ def _statistics(result) -> str:
     shares = charts.cross_shares(result.pairs, k)
     div = pd.DataFrame({"pairs that are": list(shares),
                         "share": ["suppressed" if v is None else f"{100 * v:.0f} %" for v in shares.values()]})
-    from .privacy import diversity_table
-
     groups = diversity_table(result, min_group_size=k)
     return ("<h3>Preferences</h3>" + _table(prefs) + '<section id="diversity"><h3>Diversity</h3>' + _table(div)
             + f'<p class="muted">Shares of the {len(result.pairs)} pairs; a share is suppressed when fewer than '

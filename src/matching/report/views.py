@@ -5,6 +5,9 @@ Thin methods that delegate to :mod:`matching.report.html` and :mod:`matching.exp
 
 from __future__ import annotations
 
+from ..files.export import write_csv, write_excel, write_json
+from .html import result_html, write_report
+
 __all__ = ["ResultViews"]
 
 
@@ -17,31 +20,21 @@ class ResultViews:
         return dict(zip(self.pairs["mentee_id"], self.pairs["mentor_id"]))
 
     def _repr_html_(self) -> str:
-        from .html import result_html
-
         return result_html(self)
 
     def to_csv(self, folder, *, include=()) -> list:
         """Write ``pairs``, ``unmatched``, ``mentors``, ``summary`` as CSV files into ``folder``
         (spreadsheet-safe, atomic; see :mod:`matching.export`). Returns the paths."""
-        from ..files.export import write_csv
-
         return write_csv(self, folder, include=include)
 
     def to_excel(self, path, *, include=()):
         """Write the tables as sheets of one ``.xlsx`` workbook (see :mod:`matching.export`)."""
-        from ..files.export import write_excel
-
         return write_excel(self, path, include=include)
 
     def to_json(self, path, *, include=()):
         """Write the summary, the solve record and the tables as JSON (see :mod:`matching.export`)."""
-        from ..files.export import write_json
-
         return write_json(self, path, include=include)
 
     def report(self, path, *, title: str = "Mentoring match report", explanations: bool = True):
         """Write a self-contained HTML report (see :func:`matching.report.html.write_report`)."""
-        from .html import write_report
-
         return write_report(self, path, title=title, explanations=explanations)

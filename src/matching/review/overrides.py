@@ -21,7 +21,9 @@ import pandas as pd
 
 from ..errors import InputError, MatchingError
 from ..cohort.model import Cohort, PairTable
-from .result import PRIORITY_RESOLUTION, MatchResult
+from ..cohort.validate import cohort_hash
+from .outcome import PRIORITY_RESOLUTION, Outcome
+from .solve import solve
 from ..scoring.scores import RESOLUTION, Candidates
 
 __all__ = ["Cost", "pin_cost", "resolve_cost", "changed_cohort", "add_overrides", "overrides_table", "diff",
@@ -93,8 +95,6 @@ class Cost:
 def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None) -> Cohort:
     """A copy of ``cohort`` with pairs added to the pins / exclusions (``(i, j, reasons)``)
     and/or new mentor capacities; the input hash is recomputed."""
-    from ..cohort.validate import cohort_hash
-
     changes = {}
     for name, extra in (("pins", pins), ("exclusions", exclusions)):
         if extra is not None:
@@ -122,11 +122,9 @@ def _without_excluded(cands: Candidates, exclusions: PairTable) -> Candidates | 
     return cands.subset(keep)
 
 
-def resolve_cost(result: MatchResult, cohort: Cohort, *, cands: Candidates | None = None) -> tuple[Cost, MatchResult]:
+def resolve_cost(result: Outcome, cohort: Cohort, *, cands: Candidates | None = None) -> tuple[Cost, Outcome]:
     """Re-solve ``cohort`` (a changed copy of ``result.cohort``) and compare objectives."""
-    from ..api import solve_cohort
-
-    new = solve_cohort(cohort, result.settings, cands=cands, prefer=result.assignment.mentor_of)
+    new = solve(cohort, result.settings, cands=cands, prefer=result.assignment.mentor_of)
     a, b = result.assignment, new.assignment
     moved = int((a.mentor_of != b.mentor_of).sum())
     return Cost(matched=(b.matched_priority - a.matched_priority) / PRIORITY_RESOLUTION,
@@ -134,7 +132,7 @@ def resolve_cost(result: MatchResult, cohort: Cohort, *, cands: Candidates | Non
                 points=(b.score - a.score) / RESOLUTION, moved=moved, status=new.info.status), new
 
 
-def pin_cost(result: MatchResult, i: int, j: int, *, capacity=None) -> Cost:
+def pin_cost(result: Outcome, i: int, j: int, *, capacity=None) -> Cost:
     """The cost to the cohort of forcing mentee ``i`` onto mentor ``j`` (an actual re-solve).
 
     ``moved`` does not count mentee ``i`` itself. An impossible pin (a broken rule, a
@@ -190,7 +188,7 @@ def _as_frame(data, kind: str) -> pd.DataFrame:
     return pd.DataFrame(cols, dtype=object)
 
 
-def _validate(result: MatchResult, frame: pd.DataFrame, kind: str):
+def _validate(result: Outcome, frame: pd.DataFrame, kind: str):
     """Positions of the new pairs; every problem raised together as one InputError."""
     cohort, file, problems = result.cohort, _KINDS[kind], []
     i = cohort.mentee_index([x or "" for x in frame["mentee_id"]])
@@ -231,7 +229,7 @@ def _twice(cohort: Cohort, pins, n_old: int, rows, file: str) -> list[dict]:
     return out
 
 
-def overrides_table(result: MatchResult) -> pd.DataFrame:
+def overrides_table(result: Outcome) -> pd.DataFrame:
     """Every pin and exclusion in force, with reason and who decided."""
     records = result.info.extra.get("overrides")
     if records is None:
@@ -243,7 +241,7 @@ def overrides_table(result: MatchResult) -> pd.DataFrame:
     return pd.DataFrame(list(records), columns=list(OVERRIDE_COLUMNS), dtype=object)
 
 
-def add_overrides(result: MatchResult, data, *, kind: str, reason=None, decided_by=None) -> MatchResult:
+def add_overrides(result: Outcome, data, *, kind: str, reason=None, decided_by=None) -> Outcome:
     """Add pins (``kind="pin"``) or exclusions (``kind="exclusion"``) and re-solve."""
     frame = _as_frame(data, kind)
     frame["reason"] = [r if r is not None else _text(reason) for r in frame["reason"]]
@@ -260,7 +258,7 @@ def add_overrides(result: MatchResult, data, *, kind: str, reason=None, decided_
     return dataclasses.replace(new, info=info)
 
 
-def diff(new: MatchResult, old: MatchResult) -> pd.DataFrame:
+def diff(new: Outcome, old: Outcome) -> pd.DataFrame:
     """Mentees whose mentor differs between ``old`` and ``new``.
 
     ``change`` is ``"new"`` (gained a mentor), ``"removed"`` (lost one) or ``"moved"``;

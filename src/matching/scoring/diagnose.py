@@ -15,6 +15,7 @@ from ..cohort.model import Cohort
 from .rules import RULES, Pairs, rule_masks
 from .scores import block_rows
 from ..cohort.settings import Settings
+from ..cohort.validate import load_cohort
 
 __all__ = ["Diagnosis", "diagnose", "diagnose_cohort"]
 
@@ -135,8 +136,6 @@ def diagnose(mentees, mentors, *, settings=None, relatedness=None, exclusions=No
     >>> int(d.mentees["eligible_mentors"].min()) >= 0, d.top_rule in d.rules["rule"].tolist()
     (True, True)
     """
-    from ..cohort.validate import load_cohort
-
     settings = Settings.coerce(settings)
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
                          extra_criteria=extra_criteria, settings=settings)

@@ -25,8 +25,8 @@ from ..cohort.model import Cohort
 from .rules import Pairs
 from ..cohort.settings import BUILTIN_CRITERIA, Settings
 
-__all__ = ["RESOLUTION", "to_units", "Candidates", "criterion_names", "build_candidates",
-           "score_pairs", "criterion_values", "block_rows", "best_reduced", "FULL_LIMIT", "TOP_K", "NO_BOUND"]
+__all__ = ["RESOLUTION", "to_units", "Candidates", "criterion_names",
+           "score_pairs", "criterion_values", "block_rows", "FULL_LIMIT", "TOP_K", "NO_BOUND"]
 
 #: Score units per point: parts and totals are multiples of 1/RESOLUTION.
 RESOLUTION = 1000
@@ -89,6 +89,7 @@ class Candidates:
     --------
     >>> import matching
     >>> from matching.cohort.validate import load_cohort
+    >>> from matching.scoring.sparse import build_candidates
     >>> data = matching.load_example()
     >>> cohort = load_cohort(data["mentees"], data["mentors"], relatedness=data["relatedness"])
     >>> cands = build_candidates(cohort, Settings())
@@ -157,46 +158,3 @@ def score_pairs(cohort: Cohort, settings: Settings, i, j) -> np.ndarray:
     if len(i) == 0:
         return np.zeros((0, len(names)), dtype=np.int64)
     return _weighted_parts(Pairs.listed(cohort, settings, i, j), names).T
-
-
-def build_candidates(cohort: Cohort, settings: Settings, *, limit: int | None = None,
-                     k: int | None = None) -> Candidates:
-    """Score the allowed pairs, block by block.
-
-    Parameters
-    ----------
-    cohort, settings
-    limit : int, optional
-        With no limit (the default) every allowed pair is listed. Otherwise, when the
-        cohort has more than ``limit`` allowed pairs, only each mentee's ``k`` best
-        mentors (up to ``2 k`` with ties) are kept and ``complete`` is False.
-    k : int, optional
-        Default :data:`TOP_K`.
-
-    Examples
-    --------
-    >>> import matching
-    >>> from matching.cohort.validate import load_cohort
-    >>> data = matching.load_example()
-    >>> cohort = load_cohort(data["mentees"], data["mentors"], relatedness=data["relatedness"])
-    >>> full = build_candidates(cohort, Settings())
-    >>> sparse = build_candidates(cohort, Settings(), limit=0, k=3)
-    >>> sparse.complete, sparse.n_allowed == len(full), len(sparse) < len(full)
-    (False, True, True)
-    """
-    from .sparse import candidates_for
-
-    return candidates_for(cohort, settings, limit=limit, k=k)
-
-
-def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
-    """Each mentee's best allowed pairs by ``total - price[mentor]``, over every mentor.
-
-    The certificate of optimality's scan (see :mod:`matching.solvers.certified`), in
-    row blocks. Returns ``(i, j, total, bound)``: at least ``k`` pairs per mentee in
-    ``rows`` where it has as many (at most ``2 k``), and for each of ``rows`` a bound
-    on ``total - price`` of its allowed pairs not returned (``NO_BOUND``: none).
-    """
-    from .sparse import best_reduced as scan
-
-    return scan(cohort, settings, rows, price, k=k)

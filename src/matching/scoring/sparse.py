@@ -16,7 +16,7 @@ from ..cohort.model import Cohort
 from .scores import NO_BOUND, Candidates, criterion_names, score_pairs
 from ..cohort.settings import Settings
 
-__all__ = ["candidates_for", "best_reduced"]
+__all__ = ["build_candidates", "candidates_for", "best_reduced"]
 
 
 def _threshold(sel: np.ndarray, k: int) -> np.ndarray:
@@ -149,7 +149,7 @@ def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candida
 
 def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = None,
                    k: int | None = None) -> Candidates:
-    """See :func:`matching.scoring.scores.build_candidates`."""
+    """The candidate set :func:`build_candidates` returns (its ``limit`` and ``k``)."""
     n, m = len(cohort.mentees), len(cohort.mentors)
     if n == 0 or m == 0:
         none = np.zeros(0, np.int64)
@@ -164,7 +164,13 @@ def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = No
 
 
 def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
-    """See :func:`matching.scoring.scores.best_reduced`."""
+    """Each mentee's best allowed pairs by ``total - price[mentor]``, over every mentor.
+
+    The certificate of optimality's scan (see :mod:`matching.solvers.certified`), in
+    row blocks. Returns ``(i, j, total, bound)``: at least ``k`` pairs per mentee in
+    ``rows`` where it has as many (at most ``2 k``), and for each of ``rows`` a bound
+    on ``total - price`` of its allowed pairs not returned (``NO_BOUND``: none).
+    """
     kern = kernel_for(cohort, settings)
     rows = np.asarray(rows, dtype=np.int64)
     price = np.asarray(price, dtype=np.int64)
@@ -178,3 +184,32 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
     found = map_blocks(kern, scan, blocks(rows, len(cohort.mentors)))
     return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
                  for c in range(4))
+
+
+def build_candidates(cohort: Cohort, settings: Settings, *, limit: int | None = None,
+                     k: int | None = None) -> Candidates:
+    """Score the allowed pairs, block by block.
+
+    Parameters
+    ----------
+    cohort, settings
+    limit : int, optional
+        With no limit (the default) every allowed pair is listed. Otherwise, when the
+        cohort has more than ``limit`` allowed pairs, only each mentee's ``k`` best
+        mentors (up to ``2 k`` with ties) are kept and ``complete`` is False.
+    k : int, optional
+        Default :data:`TOP_K`.
+
+    Examples
+    --------
+    >>> import matching
+    >>> from matching.cohort.validate import load_cohort
+    >>> data = matching.load_example()
+    >>> cohort = load_cohort(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+    >>> from matching import Settings
+    >>> full = build_candidates(cohort, Settings())
+    >>> sparse = build_candidates(cohort, Settings(), limit=0, k=3)
+    >>> sparse.complete, sparse.n_allowed == len(full), len(sparse) < len(full)
+    (False, True, True)
+    """
+    return candidates_for(cohort, settings, limit=limit, k=k)

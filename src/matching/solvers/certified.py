@@ -26,10 +26,10 @@ import warnings
 import numpy as np
 
 from ..errors import MatchingWarning, SolverError
-from .flow import _STATUS_TEXT, assign, check_weight_range, ortools_version
+from .flow import STATUS_TEXT, assign, check_weight_range, ortools_version
 from .problem import Assignment, Problem
 
-__all__ = ["solve_certified", "certificate_weight", "NO_BOUND"]
+__all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "NO_BOUND"]
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ def _flow(n, m, i, j, score, prio, left, weight, everyone: bool = False):
     if everyone and name == "INFEASIBLE":
         return None
     if mentor_of is None:
-        raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
+        raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
     return mentor_of
 
 
-def _optimum(n, m, i, j, score, prio, left, weight):
+def optimum(n, m, i, j, score, prio, left, weight):
     """The lexicographic optimum on arcs ``(i, j)``: scores only when everyone can be matched."""
     mentor_of = None
     if left[left > 0].sum() >= len(np.unique(i)):
@@ -95,7 +95,7 @@ def _relax(d: np.ndarray, tail, head, w) -> int:
                       "internal error", status="NOT_CERTIFIED")
 
 
-def _prices(m, i, j, c, left, mentor_of):
+def prices(m, i, j, c, left, mentor_of):
     """Prices ``(u, v)`` proving ``mentor_of`` optimal on arcs ``(i, j)``: the lowest mentor prices.
 
     Lowest mentor prices (the mentees' best dual) leave the most room for the pairs left
@@ -176,10 +176,10 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     added, rounds = ([], [], []), []
     for _ in range(MAX_ROUNDS):
         t0 = time.perf_counter()
-        mentor_of = _optimum(n, m, i, j, score, prio, left, weight)
+        mentor_of = optimum(n, m, i, j, score, prio, left, weight)
         t1 = time.perf_counter()
         c = weight * prio[i] + score
-        u, v, steps = _prices(m, i, j, c, left, mentor_of)
+        u, v, steps = prices(m, i, j, c, left, mentor_of)
         slack = u - weight * prio
         back = spare[2] - v[spare[1]] > slack[spare[0]]
         rows = _suspects(bound, ref_of, refs, slack, v, seats, free)

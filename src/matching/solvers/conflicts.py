@@ -18,8 +18,8 @@ from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
 from ..cohort.goals import ShareGoal, describe_goal, percent, share_masks
-from .cpsat import GoalModel, run
-from .cpsat_model import arc_sum
+from .cpsat_model import GoalModel, arc_sum
+from .cpsat_run import run
 
 __all__ = ["raise_conflict"]
 

@@ -37,16 +37,18 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..errors import MatchingWarning, SolverError
 from ..cohort.goals import evaluate_goals, parse_goals
-from ..scoring.scores import RESOLUTION
-from .flow import ortools_version, solve_flow
+from ..errors import SolverError
+from ..scoring.diagnose import diagnose_cohort
+from .conflicts import raise_conflict
 from .cpsat_model import Arcs, GoalModel, arc_sum
+from .cpsat_run import answer, run
+from .flow import ortools_version, solve_flow
+from .hints import lagrangian_hint, lagrangian_path
 from .problem import Assignment, Problem
 
 __all__ = ["solve_cpsat", "Arcs", "GoalModel", "run", "USE_LAGRANGIAN"]
@@ -60,26 +62,6 @@ USE_LAGRANGIAN = True
 def _lagrangian_fits(goals) -> bool:
     """Whether every goal is a share target (hard or soft), the goals the relaxation handles."""
     return bool(goals.shares) and not (goals.limits or goals.rank_lag or goals.maximin)
-
-
-def _lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit):
-    from .hints import lagrangian_path
-
-    return lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit)
-
-
-def run(model: cp_model.CpModel, settings, seconds: float, *, workers: int | None = None,
-        linearization: int | None = None):
-    """Solve with the settings' seed, workers and (remaining) time."""
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(float(seconds), 0.001)
-    params.num_workers = int(workers or settings.workers)
-    params.random_seed = int(settings.seed)
-    if linearization is not None:
-        params.linearization_level = linearization
-    status = solver.solve(model)
-    return solver, status
 
 
 def _check_status(solver, status, model: GoalModel, seconds: float, stage: str):
@@ -126,8 +108,6 @@ def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: b
     SolverError
         CP-SAT found no matching in time, or rejected the model.
     """
-    from ..scoring.diagnose import diagnose_cohort
-
     started = time.perf_counter()
     deadline = started + settings.time_limit
     goals = parse_goals(settings.targets)
@@ -138,7 +118,7 @@ def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: b
     complete = getattr(cands, "complete", True)  # a bound over a sparse candidate set would not hold
     if warm_start and complete and (USE_LAGRANGIAN if lagrangian is None else lagrangian) and _lagrangian_fits(goals):
         limit = settings.gap_limit if gap_limit is None else gap_limit
-        done, ceiling = _lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, limit)
+        done, ceiling = lagrangian_path(problem, arcs, cohort, settings, goals, diagnosis, started, deadline, limit)
         if done is not None:
             return done
     proven, hint = True, None
@@ -159,8 +139,6 @@ def solve_cpsat(problem: Problem, cohort, settings, cands=None, *, warm_start: b
                               matched_priority=flow.matched_priority, score=flow.score, bound=None, gap=0.0,
                               wall_time=time.perf_counter() - started, extra=extra)
     if warm_start:
-        from .hints import lagrangian_hint
-
         hint = lagrangian_hint(problem, arcs, cohort, settings, goals, hint)
     z_star, stages = None, []
     if goals.maximin:
@@ -194,8 +172,6 @@ def _stage(arcs, cohort, settings, goals, problem, p_star, z_star, hint, deadlin
     solver, status = run(model.m, settings, seconds)
     ok = _check_status(solver, status, model, settings.time_limit, stage)
     if ok is None:
-        from .conflicts import raise_conflict
-
         raise_conflict(arcs, cohort, settings, goals, problem, p_star, deadline)
     return model, solver, ok, solver.status_name(status)
 
@@ -206,32 +182,5 @@ def _assignment(problem, cohort, settings, goals, mentor_of, solver, proven, sta
     if ceiling is not None:  # the flow optimum bounds the full problem, sparse candidates or not
         bound = min(bound, ceiling) if not sparse else ceiling
         proven = proven and (not sparse or objective >= ceiling)
-    return _answer(problem, cohort, settings, goals, mentor_of, objective, bound, proven, diagnosis, started,
+    return answer(problem, cohort, settings, goals, mentor_of, objective, bound, proven, diagnosis, started,
                    f"ortools.cp_sat {ortools_version()}", {"stages": stages})
-
-
-def _answer(problem, cohort, settings, goals, mentor_of, objective, bound, proven, diagnosis, started, solver,
-            detail, why="CP-SAT stopped at the time limit ({limit:g} s) before proving the matching optimal: "
-                        "{stats}; raise 'time_limit' for a proven optimum"):
-    """The :class:`Assignment`, its goal report, and the warning when not proven optimal."""
-    matched = mentor_of >= 0
-    free = matched & ~np.isin(np.arange(problem.n_mentees), problem.fixed_i)
-    keys = problem.i * (1 << 32) + problem.j
-    pos = np.searchsorted(keys, np.flatnonzero(free) * (1 << 32) + mentor_of[free])
-    score = int(problem.score[pos].sum() + problem.fixed_score.sum())
-    gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(bound))
-    report = evaluate_goals(cohort, settings, goals, mentor_of)
-    extra = {"goals": report, "diagnosis": diagnosis,
-             "cpsat": {"workers": settings.workers, "seed": settings.seed,
-                       "penalty": (score - int(problem.fixed_score.sum()) - objective) / RESOLUTION,
-                       "deterministic": "same pairs every run" if settings.workers == 1
-                       else "same optimum value every run; ties may differ between runs"}}
-    extra["cpsat"].update(detail)
-    status = "OPTIMAL" if proven else "FEASIBLE"
-    if not proven:
-        stats = f"objective {objective / RESOLUTION:.3f}, bound {bound / RESOLUTION:.3f}, gap {gap:.3%}"
-        warnings.warn(MatchingWarning(why.format(limit=settings.time_limit, stats=stats)), stacklevel=5)
-    return Assignment(mentor_of=mentor_of, solver=solver, status=status,
-                      matched_priority=int(problem.priority[matched].sum()), score=score,
-                      bound=bound / RESOLUTION, gap=float(gap), wall_time=time.perf_counter() - started,
-                      extra=extra)

@@ -18,13 +18,13 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .problem import Assignment, Problem, lexicographic_weight
 
-__all__ = ["solve_flow", "assign", "ortools_version", "check_weight_range"]
+__all__ = ["solve_flow", "assign", "ortools_version", "check_weight_range", "check_cost_range", "STATUS_TEXT"]
 
 log = logging.getLogger(__name__)
 
 _INT64_MAX = np.iinfo(np.int64).max
 
-_STATUS_TEXT = {
+STATUS_TEXT = {
     "NOT_SOLVED": "the min-cost flow solver did not run",
     "INFEASIBLE": "the flow network has no feasible flow (internal error: the bypass arc makes it always feasible)",
     "UNBALANCED": "the flow network's supplies do not balance (internal error)",
@@ -41,10 +41,10 @@ def ortools_version() -> str:
     return getattr(ortools, "__version__", "unknown")
 
 
-def _check_cost_range(costs: np.ndarray, n_nodes: int) -> None:
+def check_cost_range(costs: np.ndarray, n_nodes: int) -> None:
     largest = int(np.abs(costs).max(initial=0))
     if largest and largest > _INT64_MAX // (4 * (n_nodes + 1)):
-        raise SolverError(f"{_STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest}, {n_nodes} nodes)",
+        raise SolverError(f"{STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest}, {n_nodes} nodes)",
                           status="BAD_COST_RANGE")
 
 
@@ -55,7 +55,7 @@ def check_weight_range(weight: int, priority: np.ndarray, score: np.ndarray, n_n
     """
     largest = int(weight) * int(np.abs(priority).max(initial=0)) + int(np.abs(score).max(initial=0))
     if largest > _INT64_MAX // (4 * (n_nodes + 1)):
-        raise SolverError(f"{_STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest}, {n_nodes} nodes)",
+        raise SolverError(f"{STATUS_TEXT['BAD_COST_RANGE']} (largest cost {largest}, {n_nodes} nodes)",
                           status="BAD_COST_RANGE")
 
 
@@ -79,7 +79,7 @@ def assign(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True
     caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [len(active) if bypass else 0]])
     costs = np.concatenate([np.asarray(entry_cost, np.int64)[active], -score,
                             np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
-    _check_cost_range(costs, n + m + 2)
+    check_cost_range(costs, n + m + 2)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
                                               caps.astype(np.int64), costs)
@@ -115,7 +115,7 @@ def solve_flow(problem: Problem) -> Assignment:
     mentor_of, name = assign(n, m, i, j, score, -weight * problem.priority, left)
     elapsed = time.perf_counter() - started
     if mentor_of is None:
-        raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
+        raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
     chosen = mentor_of[i] == j
     mentor_of[problem.fixed_i] = problem.fixed_j
     matched = mentor_of >= 0

@@ -20,6 +20,8 @@ from ortools.sat.python import cp_model
 from ..errors import SolverError
 from ..cohort.goals import evaluate_goals, parse_goals, share_masks
 from ..scoring.scores import RESOLUTION
+from .cpsat_model import Arcs, GoalModel
+from .cpsat_run import answer, run
 from .flow import ortools_version, solve_flow
 from .lagrange import Lagrangian, best_points, minimize, repair
 from .problem import Assignment, Problem
@@ -94,8 +96,6 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
     the hard targets was found (CP-SAT then decides, naming a conflict if there is one),
     with ``ceiling`` a proven bound on the goal objective for it.
     """
-    from .cpsat import _answer
-
     lag = Lagrangian(problem, arcs, cohort, goals)
     first = lag.evaluate(np.zeros(len(lag.den), np.int64))  # the min-cost-flow optimum without goals
     if settings.solver == "auto" and all(row["missed_by"] == 0 for row in
@@ -114,7 +114,7 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
     args = (problem, cohort, settings, goals)
     if best.bound == inc.value:
         detail["deterministic"] = "same pairs every run (no CP-SAT search)"
-        return _answer(*args, inc.mentor_of, inc.value, best.bound, True, diagnosis, started, flow, detail), None
+        return answer(*args, inc.mentor_of, inc.value, best.bound, True, diagnosis, started, flow, detail), None
     left = deadline - time.perf_counter()
     keep = lag.keep(lag.evaluate(np.array(best.q), reduced=True), inc.value) if left > 0.05 else None
     within = best.bound - inc.value <= gap_limit * abs(best.bound)
@@ -122,7 +122,7 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
         why = ("the Lagrangian bound proves this matching within {gap_limit:.2%} of the optimum, not optimal: "
                "{{stats}}; no CP-SAT search was run to close the gap").format(gap_limit=gap_limit)
         detail["deterministic"] = "same pairs every run (no CP-SAT search)"
-        return _answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
+        return answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
                        why=why), None
     seconds = min(left, PROOF_SECONDS) if within else left
     return _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started,
@@ -132,8 +132,6 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
 def _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, seconds,
                   detail):
     """CP-SAT over the arcs whose reduced cost leaves room to beat the incumbent, hinted with it."""
-    from .cpsat import Arcs, GoalModel, _answer, run
-
     sel = np.union1d(keep, arcs.pins)
     sub = dataclasses.replace(problem, i=arcs.i[sel], j=arcs.j[sel], score=arcs.score[sel])
     model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub,
@@ -161,7 +159,7 @@ def _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, 
     why = (f"CP-SAT stopped after {seconds:.3g} s" + ("" if seconds >= settings.time_limit * 0.5 else
            f" (its share of the time limit, {settings.time_limit:g} s, once the gap was small)")
            + " before proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
-    return _answer(problem, cohort, settings, goals, mentor_of, value, bound, value >= bound, diagnosis, started,
+    return answer(problem, cohort, settings, goals, mentor_of, value, bound, value >= bound, diagnosis, started,
                    label, detail, why=why)
 
 

@@ -19,7 +19,7 @@ feasible matching (incumbent).
 
 Each flow is solved over a working set of arcs and proved optimal over every arc by
 LP duality: prices ``u, v`` from shortest paths on its residual graph
-(:func:`matching.solvers.certified._prices`) must satisfy ``u[i] + v[j] >= c[a]`` on
+(:func:`matching.solvers.certified.prices`) must satisfy ``u[i] + v[j] >= c[a]`` on
 every arc; violators join the working set and the flow is solved again. The prices
 also give each arc a reduced cost ``rc[a] = u[i] + v[j] - c[a] >= 0``; any matching
 using arc ``a`` has ``D * F <= D * bound_exact - rc[a]``, so arcs with ``rc`` above
@@ -38,7 +38,7 @@ import numpy as np
 from ..errors import SolverError
 from ..cohort.goals import share_masks
 from ..scoring.scores import RESOLUTION
-from .certified import _optimum, _prices
+from .certified import optimum, prices
 
 __all__ = ["Lagrangian", "Point", "share_terms"]
 
@@ -124,8 +124,8 @@ class Lagrangian:
         value_all = self.lex * self.prio[self.i] + c
         for _ in range(100):
             w = self.work
-            mentor_of = _optimum(self.n, self.m, self.i[w], self.j[w], c[w], self.prio, self.left, self.lex)
-            u, v, _ = _prices(self.m, self.i[w], self.j[w], value_all[w], self.left, mentor_of)
+            mentor_of = optimum(self.n, self.m, self.i[w], self.j[w], c[w], self.prio, self.left, self.lex)
+            u, v, _ = prices(self.m, self.i[w], self.j[w], value_all[w], self.left, mentor_of)
             slack = u[self.i] + v[self.j] - value_all
             bad = np.flatnonzero(slack < 0)
             if not len(bad):

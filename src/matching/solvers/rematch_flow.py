@@ -23,7 +23,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
-from .flow import _STATUS_TEXT, _check_cost_range, check_weight_range, ortools_version
+from .flow import STATUS_TEXT, check_cost_range, check_weight_range, ortools_version
 from .problem import Assignment, lexicographic_weight
 
 __all__ = ["RematchProblem", "solve_rematch"]
@@ -105,7 +105,7 @@ def solve_rematch(problem: RematchProblem) -> Assignment:
     p = problem
     n, m = p.n_mentees, p.n_mentors
     (tails, heads, caps, costs), supplies, arcs = _network(p)
-    _check_cost_range(costs, n + m + 2)
+    check_cost_range(costs, n + m + 2)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32), caps, costs)
     flow.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supplies)
@@ -117,7 +117,7 @@ def solve_rematch(problem: RematchProblem) -> Assignment:
         raise SolverError("the pairs that may move cannot all stay matched (internal error: their current "
                           "pairs fit the free seats)", status=name)
     if status != flow.OPTIMAL:
-        raise SolverError(_STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
+        raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
     ids = np.arange(arcs.start, arcs.stop, dtype=np.int32)
     chosen = flow.flows(ids) > 0 if len(ids) else np.zeros(0, bool)
     mentor_of = np.full(n, -1, dtype=np.int64)
