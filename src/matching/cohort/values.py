@@ -44,15 +44,15 @@ _WARN_LIMIT = 10
 
 def keys(values) -> np.ndarray:
     """Canonical keys of text values (object array; ``None`` stays ``None``)."""
-    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    if not len(s):
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=True)
+    if not len(codes):
         return np.zeros(0, dtype=object)
-    missing = s.isna().to_numpy()
-    text = s.where(~missing, "").astype(str)
-    out = (text.str.normalize("NFKC").str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
-           .to_numpy(dtype=object))
-    out[missing | (out == "")] = None
-    return out
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)  # each distinct value once
+    folded = (text.str.normalize("NFKC").str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+              .to_numpy(dtype=object))
+    folded[folded == ""] = None
+    out = np.append(folded, None)[codes]  # the sentinel -1 picks the trailing None
+    return out.astype(object)
 
 
 def key_of(value: str) -> str:
@@ -95,10 +95,12 @@ def unify(arrays: Iterable) -> Spelling:
     raw = pd.Series(np.concatenate(parts) if parts else np.zeros(0, object), dtype=object).dropna()
     if not len(raw):
         return Spelling({}, ())
-    text = raw.astype(str).str.strip()
-    frame = pd.DataFrame({"key": keys(text.to_numpy(dtype=object)), "name": text.to_numpy(dtype=object)})
+    seen = raw.value_counts(sort=False)  # each distinct spelling once, with its count
+    text = pd.Series(seen.index.to_numpy(dtype=object), dtype=object).astype(str).str.strip()
+    frame = pd.DataFrame({"key": keys(text.to_numpy(dtype=object)), "name": text.to_numpy(dtype=object),
+                          "n": seen.to_numpy()})
     frame = frame[frame["key"].notna()]
-    counts = frame.groupby(["key", "name"], sort=True).size().reset_index(name="n")
+    counts = frame.groupby(["key", "name"], sort=True)["n"].sum().reset_index(name="n")
     names = counts["name"].astype(str)
     counts["flat"] = ((names == names.str.upper()) | (names == names.str.lower())).to_numpy()
     counts = counts.sort_values(["key", "n", "flat", "name"], ascending=[True, False, True, True], kind="stable")
@@ -111,7 +113,7 @@ def unify(arrays: Iterable) -> Spelling:
 def non_answer_mask(values, non_answers) -> np.ndarray:
     """True where a value is missing or one of ``non_answers`` (compared by canonical key)."""
     k = pd.Series(keys(values), dtype=object)
-    stop = sorted({key_of(v) for v in non_answers} - {""})
+    stop = sorted({k for k in keys(list(non_answers)) if k})
     return (k.isna() | k.isin(stop)).to_numpy(dtype=bool)
 
 
