@@ -311,6 +311,15 @@ def test_the_cli_maps_question_headers_and_keeps_the_latest_submission(export, t
         assert "ana@city.org" in capsys.readouterr().out
         assert main(["report", str(export["mentees"]), str(export["mentors"]), "--columns", str(export["map"]),
                      "--keep-latest", "Timestamp", "--out", str(tmp_path / "r.html"), "--no-explanations"]) == 0
+        first = _pairs(out).iloc[0]
+        pd.DataFrame({"mentee_id": [first["mentee_id"]], "mentor_id": [first["mentor_id"]],
+                      "requested_by": ["mentee"]}).to_csv(tmp_path / "requests.csv", index=False)
+        assert main(["rematch", str(out / "pairs.csv"), str(export["mentees"]), str(export["mentors"]),
+                     str(tmp_path / "requests.csv"), "--columns", str(export["map"]), "--keep-latest", "Timestamp",
+                     "--out", str(tmp_path / "checkpoint")]) == 0, capsys.readouterr().err
+    changed = pd.read_csv(tmp_path / "checkpoint" / "pairs.csv", dtype=str, encoding="utf-8-sig")
+    assert set(changed["mentee_id"]) <= set(RAW_E) and ((changed["mentee_id"] == first["mentee_id"])
+                                                      & (changed["mentor_id"] == first["mentor_id"])).sum() == 0
 
 
 def test_the_cli_without_a_map_says_how_to_write_one(export, capsys):
