@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..files import columns as col
-from ..errors import InputError
+from ..errors import InputError, MatchingWarning
+from ..files.template import EXAMPLE_NAMES
 from ..files.tables import Table, as_table
 from . import values as val
 from .model import Cohort, PairTable, People, _index_of
@@ -106,7 +108,20 @@ def _parse_side(table: Table, role: str, problems: col.Problems, settings: Setti
     if n == 0:
         log.warning("the %s table has no rows: every %s is left unpaired", f"{role}s",
                     "mentor" if not mentor else "mentee")
+    _template_examples(side, role)
     return side
+
+
+def _template_examples(side: _Side, role: str) -> None:
+    """Warn when an example row of :func:`matching.write_template` was left in a filled template."""
+    if "name" not in side.extra or not len(side.ids):
+        return
+    names = pd.Series(side.extra["name"], dtype=object)
+    left = [str(i) for i, name in zip(side.ids, names) if isinstance(name, str) and name.strip() in EXAMPLE_NAMES]
+    if left:
+        warnings.warn(MatchingWarning(
+            f"the {role}s table still holds the template's example row{'s' if len(left) > 1 else ''} "
+            f"(id {', '.join(left)}); delete {'them' if len(left) > 1 else 'it'} unless meant"), stacklevel=6)
 
 
 def _ints(values: np.ndarray) -> np.ndarray:

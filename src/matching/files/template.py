@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import MatchingError
 from .export import atomic_write
 
-__all__ = ["write_template", "TEMPLATES", "HELP_SHEET"]
+__all__ = ["write_template", "TEMPLATES", "HELP_SHEET", "EXAMPLE_NAMES"]
 
 #: The help sheet of each workbook.
 HELP_SHEET = "How to fill this in"
@@ -64,6 +64,10 @@ TEMPLATES = {
         ("decided_by", "optional", "who decided"),
     ], [["E001", "M001", "the mentee's first choice", "committee"]]),
 }
+
+
+#: Names of the example people (reading them back is a warning: an example row left in).
+EXAMPLE_NAMES = frozenset({"Jane Example", "Ana Sample", "Sam Sample"})
 
 
 def write_template(out, *, format: str = "csv") -> list[Path]:
