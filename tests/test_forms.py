@@ -136,7 +136,7 @@ def _check_pairs(pairs: pd.DataFrame, *, n_mentees=4):
         e, m = RAW_E[p["mentee_id"]], RAW_M[p["mentor_id"]]
         assert _key(e["area"]) != _key(m["area"]), "paired inside one area"
         goals, strengths = set(_list(e["competencies"])), set(_list(m["competencies"]))
-        assert float(p["competency"]) == pytest.approx(len(goals & strengths) / len(goals))
+        assert float(p["competency"]) == pytest.approx(len(goals & strengths) / len(goals), abs=1e-3)
         gender = [_key(x["gender"]) for x in (e, m)]
         cross = all(g and g not in NON for g in gender) and gender[0] != gender[1]
         assert float(p["cross_gender"]) == (0.5 if cross else 0.0)
@@ -383,3 +383,46 @@ def test_a_filled_template_reads_back_without_a_map(tmp_path, fmt, capsys):
                      t["exclusions"], "--pins", t["pins"], "--out", str(tmp_path / "out")])
     assert code == 0, capsys.readouterr().err
     assert _pairs(tmp_path / "out")[["mentee_id", "mentor_id"]].values.tolist() == [["E001", "M001"]]
+
+
+# --------------------------------------------------------------------------- properties and privacy
+COMPETENCIES = ["Builds Trust", "Manages Change", "Thinks Strategically", "Drives Results"]
+SPELL = st.sampled_from([str.upper, str.lower, str.title, lambda s: f"  {s} ", lambda s: s.replace(" ", "  ")])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(COMPETENCIES), SPELL), min_size=1, max_size=3),
+                          st.lists(st.tuples(st.sampled_from(COMPETENCIES), SPELL), min_size=1, max_size=3)),
+                min_size=1, max_size=5),
+       st.sampled_from([", ", ";", "\n", " ; ", "\r\n"]))
+def test_the_competency_part_is_the_overlap_under_any_spelling_and_separator(people, sep):
+    n = len(people)
+    goals = [sep.join(f(c) for c, f in g) for g, _ in people]
+    strengths = [sep.join(f(c) for c, f in s) for _, s in people]
+    e = pd.DataFrame({"id": [f"E{k}" for k in range(n)], "level": 1, "area": "A", "kbu": "K", "competencies": goals})
+    m = pd.DataFrame({"id": [f"M{k}" for k in range(n)], "level": 2, "area": "B", "kbu": "K",
+                      "competencies": strengths})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", matching.MatchingWarning)
+        table = matching.candidates(e, m)
+    for _, row in table.iterrows():
+        g = {c for c, _ in people[int(row["mentee_id"][1:])][0]}
+        s = {c for c, _ in people[int(row["mentor_id"][1:])][1]}
+        assert row["competency"] == pytest.approx(len(g & s) / len(g), abs=1 / matching.RESOLUTION)
+
+
+def test_gender_and_race_never_reach_a_warning_or_an_error(caplog):
+    gender = ["zzgenderA", "ZZGENDERA ", "zzgenderb", "Prefer not to say"]
+    race = ["zzraceA", "zzracea", "ZZRACEB", "N/A"]
+    e = pd.DataFrame({"id": ["E1", "E2", "E3", "E4"], "level": 1, "area": ["A", "a", "B", "b"], "kbu": "K",
+                      "gender": gender, "race": race})
+    m = e.assign(id=["M1", "M2", "M3", "M4"], level=2, area=["C", "c", "D", "d"])
+    texts = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = matching.match(e, m)
+        with pytest.raises(matching.InputError) as err:
+            matching.match(e.assign(preferences=["nobody", "M1", "M1, m1", "E4"]), m)
+    texts += [str(w.message) for w in caught] + [str(err.value), caplog.text, repr(result)]
+    assert any("spellings of gender answers" in t for t in texts)
+    assert not any("zzgender" in t.casefold() or "zzrace" in t.casefold() for t in texts), texts
