@@ -426,3 +426,13 @@ def test_gender_and_race_never_reach_a_warning_or_an_error(caplog):
     texts += [str(w.message) for w in caught] + [str(err.value), caplog.text, repr(result)]
     assert any("spellings of gender answers" in t for t in texts)
     assert not any("zzgender" in t.casefold() or "zzrace" in t.casefold() for t in texts), texts
+
+
+def test_mentors_may_rank_mentees_by_name_too():
+    e = pd.DataFrame({"id": ["E1", "E2"], "Full Name": ["Eve Ng", "Al Roy"], "level": 1, "area": "A", "kbu": "K"})
+    m = pd.DataFrame({"id": ["M1"], "level": 2, "area": "B", "kbu": "K", "preferences": ["AL ROY, eve ng"]})
+    cohort = matching.match(e, m).cohort
+    prefs = cohort.mentor_preferences
+    assert [(cohort.mentees.ids[i], int(r)) for i, r in zip(prefs.i, prefs.value)] == [("E1", 2), ("E2", 1)]
+    with pytest.raises(matching.InputError, match="unknown mentee 'Eve Nq'.*did you mean 'Eve Ng'"):
+        matching.match(e, m.assign(preferences=["Eve Nq"]))

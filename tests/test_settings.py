@@ -42,7 +42,8 @@ def test_defaults_documented():
     s = Settings()
     assert (s.min_level_gap, s.max_level_gap, s.require_more_experience, s.allow_same_area,
             s.require_cross_kbu) == (1, None, True, False, False)
-    assert s.weights == {"seniority": 1.0, "relatedness": 2.0, "preference": 3.0, "competency": 1.0,
+    assert s.weights == {"seniority": 1.0, "relatedness": 2.0, "preference": 3.0, "mentor_preference": 1.0,
+                         "competency": 1.0,
                          "cross_kbu": 1.0, "cross_gender": 0.5, "cross_race": 0.5}
     assert s.weight("a_user_criterion") == 1.0
 
@@ -262,7 +263,8 @@ def _people():
                             "gender": ["M", "F", None, "F", "M", "M"], "race": ["R2", "R1", "R2", None, "R1", "R3"],
                             "capacity": [1, 1, 1, 1, 1, 1],
                             "competencies": ["Builds Trust", "", "Builds Trust;Drives Results", "Drives Results", "",
-                                             "Drives Results"]})
+                                             "Drives Results"],
+                            "preferences": ["", "", "E1;E2", "E2", "", ""]})
     return {"mentees": mentees, "mentors": mentors}
 
 

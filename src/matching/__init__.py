@@ -13,6 +13,7 @@ import logging as _logging
 from . import export, privacy  # noqa: F401  (documented submodules: matching.export, matching.privacy)
 from ._version import __version__
 from .api import candidates, match
+from .review.sensitivity import sensitivity
 from .scoring.diagnose import Diagnosis, diagnose
 from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning, PinError, SettingsError,
                      SolverError)
@@ -32,6 +33,7 @@ __all__ = [
     "__version__",
     "match",
     "candidates",
+    "sensitivity",
     "diagnose",
     "Diagnosis",
     "rematch",

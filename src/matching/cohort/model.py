@@ -185,6 +185,10 @@ class Cohort:
     labels : mapping of str to tuple
         Group labels of the ``gender`` and ``race`` codes, read only by aggregate reports
         (:mod:`matching.privacy`), which suppress small groups.
+    mentor_preferences : PairTable
+        The mentors' own rankings of mentees, indexed like :attr:`preferences` (row =
+        mentee, ``j`` = mentor); ``value`` is the rank the mentor gave the mentee
+        (1 = the mentor's first choice). Empty when no mentor ranked anyone.
     """
 
     mentees: People
@@ -201,6 +205,11 @@ class Cohort:
     self_mentor: np.ndarray = field(default=None, repr=False)
     input_hash: str = ""
     labels: Mapping[str, tuple] = field(default_factory=dict, repr=False)
+    mentor_preferences: PairTable = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.mentor_preferences is None:
+            object.__setattr__(self, "mentor_preferences", PairTable.empty(len(self.mentees), np.int64))
 
     @property
     def extra_names(self) -> tuple[str, ...]:

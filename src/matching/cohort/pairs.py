@@ -35,10 +35,13 @@ def id_hint(unknown, known: np.ndarray):
 
 
 def resolve_preferences(side, order, mentees: People, mentors: People, problems) -> PairTable:
-    """Mentee preference lists -> PairTable of ranks over (mentee, mentor) positions.
+    """Preference lists -> PairTable of ranks over (chooser, target) positions.
 
-    Each choice is a mentor id or a mentor's name (see :func:`resolve_choices`); unknown,
-    ambiguous, repeated or self choices are problems.
+    ``side`` ranks people of ``mentors`` (the other side): the mentees' lists name
+    mentors; for the mentors' own lists pass the mentors first and the mentees second
+    (rows of the table are then mentors; messages name the roles of the People given).
+    Each choice is an id or a name (see :func:`resolve_choices`); unknown, ambiguous,
+    repeated or self choices are problems.
     """
     prefs = side.preferences
     if not len(prefs):
@@ -48,7 +51,7 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     pos = prefs["pos"].to_numpy(dtype=np.int64)
     rank = prefs["rank"].to_numpy(dtype=np.int64)
     j = resolve_choices(side.table, side.ids, pos, prefs["item"].to_numpy(dtype=object), rank, mentors,
-                        problems, chooser="mentee")
+                        problems, chooser=mentees.role)
     ok = j >= 0
     return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
 
@@ -64,7 +67,7 @@ def resolve_choices(table: Table, chooser_ids, pos, items, rank, targets: People
     a hint; a choice of oneself or the same person twice is a problem. ``pos`` is each item's
     row position in ``table``, ``chooser_ids`` the ids by row position.
     """
-    target = "mentor" if chooser == "mentee" else "mentee"
+    target = targets.role
     j = _index_of(targets.ids, items)
     by_name = j < 0
     names = _names(targets)

@@ -15,6 +15,10 @@ from . import values as vals
 
 __all__ = ["split_roles"]
 
+#: Headers of the mentees' rankings of mentors, and of the mentors' rankings of mentees.
+_MENTEE_PREFS = ("preferences", "ranked_mentors", "preferred_mentors")
+_MENTOR_PREFS = ("mentor_preferences", "ranked_mentees", "preferred_mentees")
+
 
 def split_roles(table, column: str, *, mentee=("mentee",), mentor=("mentor",),
                 both=("both",)) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -34,8 +38,12 @@ def split_roles(table, column: str, *, mentee=("mentee",), mentor=("mentor",),
     Returns
     -------
     (mentees, mentors) : tuple of pandas.DataFrame
-        The rows of each role, without the role column. Frames read with
-        :func:`matching.read_table` keep their file's line numbers for messages.
+        The rows of each role, without the role column. In one table, ``preferences``
+        are the mentees' rankings of mentors: the mentors' table leaves them out (a "both"
+        person's list names mentors). Mentors' rankings of mentees, if the form asks for
+        them, go in a ``mentor_preferences`` column (it becomes the mentors'
+        ``preferences``). Frames read with :func:`matching.read_table` keep their file's
+        line numbers for messages.
 
     Raises
     ------
@@ -68,7 +76,23 @@ def split_roles(table, column: str, *, mentee=("mentee",), mentor=("mentor",),
     if other.any():
         _unknown_roles(data, found[0], other, answers)
     rest = frame.drop(columns=found)
-    return (rest.loc[is_["mentee"] | is_["both"]], rest.loc[is_["mentor"] | is_["both"]])
+    return _mentee_table(rest.loc[is_["mentee"] | is_["both"]]), _mentor_table(rest.loc[is_["mentor"] | is_["both"]])
+
+
+def _by_header(frame: pd.DataFrame, names) -> list:
+    return [c for c in frame.columns if col.normalize_header(c) in names]
+
+
+def _mentee_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The mentees' rows without the mentors' own rankings."""
+    return frame.drop(columns=_by_header(frame, _MENTOR_PREFS))
+
+
+def _mentor_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The mentors' rows: the mentees' rankings (of mentors) left out; a ``mentor_preferences``
+    column, if any, becomes the mentors' ``preferences`` (rankings of mentees)."""
+    out = frame.drop(columns=_by_header(frame, _MENTEE_PREFS))
+    return out.rename(columns={c: "preferences" for c in _by_header(out, _MENTOR_PREFS)})
 
 
 def _check_answers(answers: dict, data, column) -> None:

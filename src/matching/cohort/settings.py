@@ -35,6 +35,7 @@ BUILTIN_CRITERIA = (
     "seniority",
     "relatedness",
     "preference",
+    "mentor_preference",
     "competency",
     "cross_kbu",
     "cross_gender",
@@ -45,6 +46,7 @@ _DEFAULT_WEIGHTS = {
     "seniority": 1.0,
     "relatedness": 2.0,
     "preference": 3.0,
+    "mentor_preference": 1.0,
     "competency": 1.0,
     "cross_kbu": 1.0,
     "cross_gender": 0.5,
@@ -95,11 +97,14 @@ class Settings:
         otherwise. Every area named must be an area of the cohort.
     group_relatedness : float, default 0.8
     preference_depth : int, default 5
-        A mentee's r-th choice scores ``(depth - r + 1) / depth`` (0 beyond depth).
+        A mentee's r-th choice scores ``(depth - r + 1) / depth`` (0 beyond depth); so
+        does a mentee a mentor ranked r-th (``mentor_preference``).
     weights : dict
         Weight of each criterion; built-ins default to ``seniority=1,
-        relatedness=2, preference=3, competency=1, cross_kbu=1, cross_gender=0.5,
-        cross_race=0.5``; user criteria default to 1. A weight of 0 turns it off.
+        relatedness=2, preference=3, mentor_preference=1, competency=1, cross_kbu=1,
+        cross_gender=0.5, cross_race=0.5``; user criteria default to 1. A weight of 0
+        turns it off. ``mentor_preference`` scores only where mentors ranked mentees (an
+        optional ``preferences`` column in the mentors table).
     targets : dict
         Cohort goals, solved with CP-SAT (see :mod:`matching.cohort.goals`): shares of matched
         pairs ``cross_kbu``, ``cross_gender``, ``cross_race``, ``top1``..``top9``; load

@@ -30,7 +30,7 @@ log = logging.getLogger("matching")
 REQUIRED = ("id", "level", "area", "kbu")
 MENTEE_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "preferences", "competencies",
                              "eligible", "priority")
-MENTOR_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "capacity", "competencies")
+MENTOR_COLUMNS = REQUIRED + ("gender", "race", "years_experience", "capacity", "competencies", "preferences")
 ALIASES = {
     "employee_id": "id", "person_id": "id", "mentee_id": "id", "mentor_id": "id",
     "grade": "level", "work_area": "area", "department": "area",
@@ -39,6 +39,7 @@ ALIASES = {
     "sex": "gender", "ethnicity": "race",
     "goals": "competencies", "development_goals": "competencies", "strengths": "competencies",
     "ranked_mentors": "preferences", "preferred_mentors": "preferences",
+    "ranked_mentees": "preferences", "preferred_mentees": "preferences",
     "max_mentees": "capacity",
     "full_name": "name",
 }
@@ -102,7 +103,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems, settings: Setti
                   num("priority", integer=False, lo=0.01, hi=MAX_PRIORITY, default=1.0)),
         capacity=(num("capacity", integer=True, lo=0, hi=MAX_CAPACITY, default=1) if mentor
                   else np.zeros(n)),
-        preferences=col.parse_list(frame.iloc[:0] if mentor else frame, "preferences", seps),
+        preferences=col.parse_list(frame, "preferences", seps),
         extra={c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known},
     )
     if n == 0:
@@ -231,8 +232,9 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         raise InputError(problems.cases)
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
-    mentor_people, _ = _people(sides["mentor"], "mentor", vocab)
+    mentor_people, mentor_order = _people(sides["mentor"], "mentor", vocab)
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
+    mentor_prefs = _mentor_preferences(sides["mentor"], mentor_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
     rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None,
                             names=vocab["areas_names"])
@@ -252,9 +254,17 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
         extra_tables=tables_x, extra_functions=functions_x,
         self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
         labels={"gender": vocab["gender_names"], "race": vocab["race_names"]},
+        mentor_preferences=mentor_prefs,
     )
     object.__setattr__(cohort, "input_hash", cohort_hash(cohort))
     return cohort
+
+
+def _mentor_preferences(side: _Side, order, mentees: People, mentors: People, problems) -> PairTable:
+    """The mentors' own rankings (mentee ids), validated like the mentees' and turned so
+    that rows are mentees: ``value`` is the rank the mentor gave the mentee."""
+    by_mentor = resolve_preferences(side, order, mentors, mentees, problems)
+    return PairTable.build(by_mentor.j, by_mentor.i, by_mentor.value, len(mentees))
 
 
 def _pinned_and_excluded(pin, excl, mentees: People, mentors: People, table, problems) -> None:
@@ -283,4 +293,7 @@ def cohort_hash(c: Cohort) -> str:
     for t in (c.preferences, c.exclusions, c.pins, *c.extra_tables.values()):
         h.update(t.i.tobytes() + t.j.tobytes() + repr(t.value.tolist()).encode())
     h.update(repr(sorted(c.extra_functions)).encode())
+    if len(c.mentor_preferences):  # only when given, so hashes of cohorts without them are unchanged
+        t = c.mentor_preferences
+        h.update(b"\x1dmentor_preferences" + t.i.tobytes() + t.j.tobytes() + t.value.astype(np.int64).tobytes())
     return h.hexdigest()

@@ -43,9 +43,10 @@ TEMPLATES = {
     "mentors": (_PEOPLE + [
         ("capacity", "optional", "how many mentees this mentor takes (default 1)"),
         ("competencies", "optional", f"strengths ({_LIST})"),
+        ("preferences", "optional", f"mentees in rank order, by id or name ({_LIST})"),
     ], [["M001", "Ana Sample", "4", "Finance", "Administration", "Woman", "", "12", "2",
-         "Thinks Strategically; Manages Change"],
-        ["M002", "Sam Sample", "3", "Fire", "Public Safety", "Man", "", "9", "1", "Builds Trust"]]),
+         "Thinks Strategically; Manages Change", "Jane Example"],
+        ["M002", "Sam Sample", "3", "Fire", "Public Safety", "Man", "", "9", "1", "Builds Trust", ""]]),
     "relatedness": ([
         ("area_a", "required", "an area of a mentee or mentor"),
         ("area_b", "required", "another area"),

@@ -180,6 +180,25 @@ def _statistics(result) -> str:
               "appear, and no person's gender or race is shown anywhere.</p></section>")
 
 
+def _stability(result) -> str:
+    """Blocking pairs and the rank profile obtained beside the best reachable (rank-maximal)."""
+    audit = (getattr(result, "summary", None) or {}).get("audit")
+    if not hasattr(result, "audit") or not audit:
+        return ""
+    got, best = audit["rank_profile"], audit["best_rank_profile"]
+    ranks = [charts.ordinal(r + 1) + " choice" for r in range(len(got))]
+    profiles = pd.DataFrame({"choice": ranks, "obtained": got,
+                             "best reachable": best if best is not None else ["not computed"] * len(got)})
+    table = result.audit()
+    words = ("<p>No blocking pairs: no mentee and ranked mentor would both rather be together.</p>"
+             if not len(table) else _table(table))
+    return (f"<h2>Stability ({audit['blocking_pairs']} blocking pairs)</h2>"
+            '<p class="muted">A blocking pair is a mentee and a mentor they ranked above their own who would '
+            "take them (a free seat, or a mentee the mentor wants less). The best reachable profile is "
+            "rank-maximal: the most 1st choices, then the most 2nd, ...; the weights trade some of it for "
+            "other criteria.</p>" + _table(profiles) + words)
+
+
 def report_html(result, *, title: str = "Mentoring match report", explanations=True) -> str:
     """The whole report as one HTML string (see :func:`write_report`)."""
     info = result.info
@@ -191,6 +210,7 @@ def report_html(result, *, title: str = "Mentoring match report", explanations=T
         "<h2>Summary</h2>" + _table(summary_rows(result)),
         "<h2>Charts</h2><div class=\"charts\">" + "".join(svg.values()) + "</div>",
         "<h2>Statistics</h2>" + _statistics(result),
+        _stability(result),
         f"<h2>Pairs ({len(pairs)})</h2>" + _table(pairs, raw={"explanation": _why_cells(result, explanations)}
                                                   if explanations and len(pairs) else None),
         f"<h2>Unmatched mentees ({len(result.unmatched)})</h2>" + _unmatched_section(result),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MatchingError
+from .audit import blocking_pairs
 from .overrides import Cost, fmt_points, pin_cost
 from .reasons import pin_problem
 from ..scoring.rules import Pairs, broken_rules
@@ -95,6 +96,9 @@ class Explanation:
         The mentors the mentee ranked but did not get, in rank order.
     pinned : bool
         The committee pinned this pair.
+    blocking : tuple of str
+        The mentee's blocking pairs in words (see :meth:`MatchResult.audit`): a ranked
+        mentor who would have taken them, and why the committee's optimum did otherwise.
     """
 
     mentee_id: str
@@ -104,6 +108,7 @@ class Explanation:
     alternatives: tuple
     not_chosen: tuple
     pinned: bool = False
+    blocking: tuple = ()
 
     @property
     def table(self) -> pd.DataFrame:
@@ -126,6 +131,9 @@ class Explanation:
         if self.not_chosen:
             lines.append("  ranked but not assigned:")
             lines += [f"    - {n}" for n in self.not_chosen]
+        if self.blocking:
+            lines.append("  blocking pairs (a ranked mentor who would have taken them):")
+            lines += [f"    - {b}" for b in self.blocking]
         return "\n".join(lines)
 
 
@@ -142,8 +150,8 @@ def _value(cohort, settings, name: str, i: int, j: int) -> float:
     return float(np.asarray(values, dtype=float).reshape(-1)[0])
 
 
-def _rank(cohort, i: int, j: int) -> int:
-    t = cohort.preferences
+def _rank(cohort, i: int, j: int, table: str = "preferences") -> int:
+    t = getattr(cohort, table)
     a, b = t.ptr[i], t.ptr[i + 1]
     hit = np.flatnonzero(t.j[a:b] == j)
     return int(t.value[a + hit[0]]) if len(hit) else 0
@@ -164,6 +172,12 @@ def _words(cohort, name: str, value: float, i: int, j: int) -> str:
             return f"mentee's {_ordinal(rank)} choice"
         return "not among the mentee's choices" if cohort.preferences.ptr[i + 1] > cohort.preferences.ptr[i] \
             else "mentee ranked no mentors"
+    if name == "mentor_preference":
+        rank = _rank(cohort, i, j, "mentor_preferences")
+        if rank:
+            return f"mentor's {_ordinal(rank)} choice"
+        return ("not among the mentor's choices" if (cohort.mentor_preferences.j == j).any()
+                else "mentor ranked no mentees")
     if name == "competency":
         goals = e.competencies[i]
         met = np.flatnonzero(goals & m.competencies[j])
@@ -254,7 +268,32 @@ def explain(result, mentee_id, *, price: bool = True) -> Explanation:
     parts = pair_parts(cohort, result.settings, i, j)
     costs: dict | None = {} if price else None
     pinned = bool(cohort.pins.contains([i], [j])[0]) if len(cohort.pins) else False
+    not_chosen = _not_chosen(result, i, j, costs)
     return Explanation(mentee_id=str(cohort.mentees.ids[i]), mentor_id=str(cohort.mentors.ids[j]),
                        score=sum(round(p.points * RESOLUTION) for p in parts) / RESOLUTION, parts=parts,
-                       alternatives=_alternatives(result, i, j, costs), not_chosen=_not_chosen(result, i, j, costs),
-                       pinned=pinned)
+                       alternatives=_alternatives(result, i, j, costs), not_chosen=not_chosen,
+                       pinned=pinned, blocking=blocking_words(result, i, not_chosen))
+
+
+def blocking_words(result, i: int, not_chosen: tuple = ()) -> tuple:
+    """Mentee ``i``'s blocking pairs in the second person, with the cost of forcing each
+    pair when ``not_chosen`` priced it ("M012, your 1st choice, would have taken you over E044; ...")."""
+    cohort = result.cohort
+    b = blocking_pairs(cohort, result.settings, result.assignment.mentor_of)
+    costs = {n.mentor_id: n.cost for n in not_chosen}
+    out = []
+    for k in np.flatnonzero(b.i == i):
+        m = str(cohort.mentors.ids[b.j[k]])
+        cost = costs.get(m)
+        because = (f"forcing you to {m} would change the cohort by {cost}" if cost is not None and cost.possible
+                   else "it maximises the mentees matched, then the total score of all pairs, not each "
+                        "person's first choice")
+        head = f"{m}, your {_ordinal(int(b.rank[k]))} choice,"
+        if b.displaced[k] < 0:
+            out.append(f"{head} had a free seat and would have taken you; the committee's optimum left it "
+                       f"free because {because}")
+        else:
+            other = str(cohort.mentees.ids[b.displaced[k]])
+            out.append(f"{head} would have taken you over {other}; the committee's optimum gave {m} to {other} "
+                       f"because {because}")
+    return tuple(out)

@@ -21,6 +21,7 @@ from ..report.stats import summarize
 from ..scoring.rules import Pairs
 from ..scoring.scores import RESOLUTION, Candidates, score_pairs
 from ..solvers.problem import Assignment
+from .audit import audit_summary
 from .reasons import mentor_notes, unmatched_reasons
 
 __all__ = ["Outcome", "SolveInfo", "build_outcome", "pairs_frame", "PRIORITY_RESOLUTION"]
@@ -136,5 +137,6 @@ def build_outcome(cohort: Cohort, settings: Settings, cands: Candidates, assignm
         extra=dict(assignment.extra),
     )
     summary = summarize(cohort, settings, pairs, unmatched, info)
+    summary["audit"] = audit_summary(cohort, settings, mentor_of)
     return Outcome(pairs=pairs, unmatched=unmatched, mentors=mentors, summary=summary, info=info,
                    cohort=cohort, settings=settings, candidates=cands, assignment=assignment)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from ..report.views import ResultViews
+from .audit import audit
 from .explain import explain
 from .outcome import PRIORITY_RESOLUTION, Outcome, SolveInfo
 from .overrides import add_overrides, diff, overrides_table
@@ -34,7 +35,10 @@ class MatchResult(Outcome, ResultViews):
     mentors : pandas.DataFrame
         ``mentor_id, capacity, assigned, spare, note`` for every mentor.
     summary : dict
-        Counts, cross-pair shares, preference ranks obtained, objective and status.
+        Counts, cross-pair shares, preference ranks obtained, objective and status;
+        ``summary["audit"]``: the number of blocking pairs (see :meth:`audit`), the rank
+        profile obtained (``rank_profile``: how many got their 1st, 2nd, ... choice) and
+        the best reachable (``best_rank_profile``, rank-maximal).
     info : SolveInfo
     """
 
@@ -78,6 +82,18 @@ class MatchResult(Outcome, ResultViews):
         matching.review.unmatched.UnmatchedExplanation
         """
         return explain_unmatched(self, mentee_id)
+
+    def audit(self) -> pd.DataFrame:
+        """Every blocking pair: a mentee and a ranked mentor who would both rather be together.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``mentee_id, mentor_id, mentee_rank, current_mentor, current_rank, displaced,
+            sentence``; empty when the result is stable for the preferences given (see
+            :mod:`matching.review.audit`).
+        """
+        return audit(self)
 
     def with_pins(self, pins, *, reason=None, decided_by=None) -> MatchResult:
         """A new result with ``pins`` added to those in force and the cohort re-solved.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import MatchingError
-from .explain import N_ALTERNATIVES, mentee_position
+from .explain import N_ALTERNATIVES, blocking_words, mentee_position
 from .overrides import Cost, pin_cost
 from .reasons import rule_funnel
 from ..scoring.rules import RULES, Pairs, rule_masks
@@ -76,6 +76,8 @@ class UnmatchedExplanation:
         Mentors every rule allows, all taken by other mentees.
     capacity_options : tuple of CapacityOption
         For the best few full mentors, what raising their capacity by one would do.
+    blocking : tuple of str
+        The mentee's blocking pairs in words (see :meth:`MatchResult.audit`).
     """
 
     mentee_id: str
@@ -86,6 +88,7 @@ class UnmatchedExplanation:
     relaxations: tuple
     full_mentors: tuple
     capacity_options: tuple
+    blocking: tuple = ()
 
     def __str__(self) -> str:
         lines = [f"{self.mentee_id} is unmatched: {self.reason}"]
@@ -98,6 +101,9 @@ class UnmatchedExplanation:
         lines.append("  what would change it:" if changes else
                      "  no single rule relaxed or seat added would give this mentee a mentor")
         lines += [f"    - {c}" for c in changes]
+        if self.blocking:
+            lines.append("  blocking pairs (a ranked mentor who would have taken them):")
+            lines += [f"    - {b}" for b in self.blocking]
         return "\n".join(lines)
 
 
@@ -130,4 +136,5 @@ def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
         mentee_id=str(cohort.mentees.ids[i]), code=str(row["code"]), reason=str(row["reason"]),
         funnel=tuple(rule_funnel(masks)) if m else (),
         blocked=tuple((rule, tuple(ids[~masks[rule]])) for rule in RULES if (~masks[rule]).any()),
-        relaxations=relax, full_mentors=tuple(ids[full]), capacity_options=tuple(options))
+        relaxations=relax, full_mentors=tuple(ids[full]), capacity_options=tuple(options),
+        blocking=blocking_words(result, i))

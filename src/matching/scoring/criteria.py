@@ -60,11 +60,19 @@ def relatedness(p: Pairs) -> np.ndarray:
     return rel[p.e.area, p.m.area]
 
 
+def _rank_value(rank: np.ndarray, depth: int) -> np.ndarray:
+    rank = rank.astype(float)
+    return np.where(rank > 0, np.clip((depth - rank + 1.0) / depth, 0.0, 1.0), 0.0)
+
+
 def preference(p: Pairs) -> np.ndarray:
     """The mentee's r-th choice scores ``(depth - r + 1) / depth``; unranked 0."""
-    rank = p.lookup(p.cohort.preferences).astype(float)
-    depth = p.settings.preference_depth
-    return np.where(rank > 0, np.clip((depth - rank + 1.0) / depth, 0.0, 1.0), 0.0)
+    return _rank_value(p.lookup(p.cohort.preferences), p.settings.preference_depth)
+
+
+def mentor_preference(p: Pairs) -> np.ndarray:
+    """A mentee the mentor ranked r-th scores ``(depth - r + 1) / depth``; unranked 0."""
+    return _rank_value(p.lookup(p.cohort.mentor_preferences), p.settings.preference_depth)
 
 
 def competency(p: Pairs) -> np.ndarray:
@@ -109,6 +117,7 @@ BUILTIN = {
     "seniority": seniority,
     "relatedness": relatedness,
     "preference": preference,
+    "mentor_preference": mentor_preference,
     "competency": competency,
     "cross_kbu": cross_kbu,
     "cross_gender": cross_gender,

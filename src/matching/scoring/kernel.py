@@ -39,6 +39,9 @@ _TABLE_CRITERIA = {"seniority": ("level", criteria.seniority), "relatedness": ("
                    "cross_kbu": ("kbu", criteria.cross_kbu), "cross_gender": ("gender", criteria.cross_gender),
                    "cross_race": ("race", criteria.cross_race)}
 _GROUPS = (("level", "area", "kbu"), ("gender", "race"))
+# Built-ins read from a sparse rank table (0 where the pair is not listed).
+_RANK_CRITERIA = {"preference": criteria.preference, "mentor_preference": criteria.mentor_preference}
+_RANK_TABLES = {"preference": "preferences", "mentor_preference": "mentor_preferences"}
 _FAST_RULES = {"eligible": rules.mentee_eligible, "self": rules.not_self, "seniority": rules.seniority,
                "experience": rules.experience, "same_area": rules.different_area,
                "cross_kbu": rules.cross_kbu, "excluded": rules.not_excluded,
@@ -119,8 +122,8 @@ class Kernel:
             tables[g] += to_units(w * _grid(cohort, settings, reps[g], fn))
         elif name == "competency" and fn is criteria.competency:
             self._competency(w)
-        elif name == "preference" and fn is criteria.preference:
-            t = cohort.preferences
+        elif name in _RANK_CRITERIA and fn is _RANK_CRITERIA[name]:
+            t = getattr(cohort, _RANK_TABLES[name])
             self.sparse.append((t, to_units(w * fn(Pairs.listed(cohort, settings, t.i, t.j)))))
         elif name in BUILTIN or name not in cohort.extra_tables:
             self.generic.append((name, w))
