@@ -104,6 +104,8 @@ def _read_one(args, name: str, value, maps, used: set):
         shared = {h: f for h, f in maps["both"].items() if normalize_header(h) in headers}
         used.update(shared)
         columns = {**shared, **maps[name]}
+        if getattr(args, "role_column", None):  # one file holds everyone: both sides' entries apply
+            columns = {**shared, **maps["mentees"], **maps["mentors"]}
     return read_table(value, encoding=encoding, sheet=sheet, columns=columns or None, keep_latest=args.keep_latest)
 
 
