@@ -21,8 +21,10 @@ from .examples import example_paths, load_example
 from .files.tables import read_table
 from .files.template import write_template
 from .cohort.roles import split_roles
+from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
+from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
@@ -38,6 +40,8 @@ __all__ = [
     "Diagnosis",
     "rematch",
     "RematchResult",
+    "read_survey",
+    "Survey",
     "MatchResult",
     "SolveInfo",
     "Settings",
@@ -55,4 +59,5 @@ __all__ = [
     "read_table",
     "split_roles",
     "write_template",
+    "Program",
 ]

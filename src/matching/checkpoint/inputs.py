@@ -20,18 +20,21 @@ from ..files.export import restore
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from ..cohort.model import Cohort
-from ..review.reasons import pin_problem
-from ..scoring.rules import broken_rules
+from .kept import check_capacity, check_history, rule_flags
 from .tables import (HISTORY_COLUMNS, add_exclusions, frame_of, parse_history, parse_left,
                              parse_waitlist, raw_pair_ids)
 from ..cohort.settings import Settings
 
-__all__ = ["Checkpoint", "load_checkpoint", "REQUESTED_BY", "MENTOR_LEFT", "HISTORY_COLUMNS"]
+__all__ = ["Checkpoint", "load_checkpoint", "pairs_table", "REQUESTED_BY", "MENTOR_LEFT", "BROKEN_RULE",
+           "HISTORY_COLUMNS"]
 
 #: Accepted values of ``requested_by``.
 REQUESTED_BY = ("mentee", "mentor", "both")
 #: The ``requested_by`` of a mentee whose mentor left the program.
 MENTOR_LEFT = "mentor left"
+#: The ``requested_by`` of a pair that did not ask but breaks a hard rule, re-matched with
+#: ``broken_pairs="rematch"``.
+BROKEN_RULE = "broken rule"
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +48,8 @@ class Checkpoint:
     previous : ndarray of object, shape (n_mentees,)
         Mentor id of the mentee's current pair before the checkpoint (None: unpaired).
     ask : ndarray of object, shape (n_mentees,)
-        ``""`` (no request), ``"mentee"``, ``"mentor"``, ``"both"`` or ``"mentor left"``.
+        ``""`` (no request), ``"mentee"``, ``"mentor"``, ``"both"``, ``"mentor left"`` or
+        ``"broken rule"``.
     left_mentee : ndarray of bool, shape (n_mentees,)
     left_mentor : ndarray of bool, shape (n_mentors,)
     absent : tuple of (id, role, partner id)
@@ -55,6 +59,11 @@ class Checkpoint:
         Past dissolved pairs as given (``mentee_id, mentor_id, requested_by``).
     hist_i, hist_j : ndarray of int64
         Positions of the history pairs whose two people are in the cohort.
+    flags : pandas.DataFrame
+        Pairs that did not ask but break a hard rule (``mentee_id, mentor_id, rule,
+        reason, action``), kept or re-matched.
+    broken : ndarray of bool, shape (n_mentees,)
+        Mentees of a flagged pair that is kept (never moved).
     digest : str
         SHA-256 of the checkpoint tables' content.
     """
@@ -69,10 +78,12 @@ class Checkpoint:
     history: pd.DataFrame
     hist_i: np.ndarray
     hist_j: np.ndarray
+    flags: pd.DataFrame
+    broken: np.ndarray
     digest: str
 
 
-def _pairs_table(current_pairs) -> Table:
+def pairs_table(current_pairs) -> Table:
     """A MatchResult / RematchResult (``.pairs``) or a table/path, as a Table."""
     pairs = getattr(current_pairs, "pairs", None)
     if isinstance(pairs, pd.DataFrame):
@@ -160,25 +171,6 @@ def _parse_current(table: Table, cohort: Cohort, left: dict, problems) -> list[t
     return rows
 
 
-def _check_current(table: Table, rows, cohort: Cohort, settings: Settings, problems) -> None:
-    """Current pairs (of people still in the program) must keep every hard rule and capacity."""
-    if not rows:
-        return
-    pos = np.array([r[0] for r in rows])
-    i = cohort.mentee_index([r[1] for r in rows])
-    j = cohort.mentor_index([r[2] for r in rows])
-    for k, broken in enumerate(broken_rules(cohort, settings, i, j)):
-        if broken:
-            text = pin_problem(cohort, settings, int(i[k]), int(j[k]), broken).replace("pin (", "current pair (", 1)
-            problems.add(table, text, column="mentor_id", position=int(pos[k]), id=rows[k][1])
-    load = np.bincount(j, minlength=len(cohort.mentors))
-    for m in np.flatnonzero((load > cohort.mentors.capacity) & (cohort.mentors.capacity > 0)):
-        where = ", ".join(str(table.row_label(int(p))) for p in pos[j == m])
-        problems.add(table, f"mentor '{cohort.mentors.ids[m]}' is in {load[m]} current pairs (rows {where}) but "
-                            f"has capacity {cohort.mentors.capacity[m]}", column="mentor_id",
-                     id=str(cohort.mentors.ids[m]))
-
-
 def _request_map(table, rows, cohort: Cohort, current: dict, problems) -> dict[str, str]:
     """``{mentee id: requested_by}`` for requests naming a current pair."""
     known_e = set(cohort.mentees.ids.tolist()) | set(current)
@@ -207,8 +199,13 @@ def _digest(*parts) -> str:
 
 
 def load_checkpoint(cohort: Cohort, settings: Settings, current_pairs, requests, *, history=None, left=None,
-                    waitlist=None) -> tuple[Checkpoint, Cohort]:
+                    waitlist=None, broken_pairs: str = "keep") -> tuple[Checkpoint, Cohort]:
     """Validate the checkpoint tables against a validated cohort.
+
+    Only the pairs that stay (no request, nobody left) are checked against the hard
+    rules and the new capacities: a rule they break is flagged (see
+    :mod:`matching.checkpoint.kept`); with ``broken_pairs="rematch"`` such a pair
+    frees its seat and its mentee is re-matched (``requested_by = "broken rule"``).
 
     Returns
     -------
@@ -222,27 +219,36 @@ def load_checkpoint(cohort: Cohort, settings: Settings, current_pairs, requests,
         With every problem found in any checkpoint table.
     """
     problems = col.Problems()
-    pairs_table = _pairs_table(current_pairs)
+    current_table = pairs_table(current_pairs)
     tables = {name: _restored_ids(as_table(data, name)) for name, data in (("requests", requests), ("history", history),
                                                              ("left", left))}
-    gone = parse_left(tables["left"], cohort, raw_pair_ids(pairs_table), problems)
-    rows = _parse_current(pairs_table, cohort, gone, problems)
+    gone = parse_left(tables["left"], cohort, raw_pair_ids(current_table), problems)
+    rows = _parse_current(current_table, cohort, gone, problems)
     hist = parse_history(tables["history"], problems)
     hi, hj = cohort.mentee_index(hist["mentee_id"].tolist()), cohort.mentor_index(hist["mentor_id"].tolist())
     known = (hi >= 0) & (hj >= 0)
     cohort = add_exclusions(cohort, hi[known], hj[known], "dissolved pair (history)")
     staying = [r for r in rows if (r[1], "mentee") not in gone and (r[2], "mentor") not in gone]
-    _check_current(pairs_table, staying, cohort, settings, problems)
     current = {e: m for _, e, m in rows}
     asks = _request_map(tables["requests"], _parse_requests(tables["requests"], problems), cohort, current, problems)
+    past = set(zip(hist["mentee_id"], hist["mentor_id"]))
+    check_history(current_table, staying, past, problems)
+    kept = [r for r in staying if r[1] not in asks]
+    flags = rule_flags(kept, cohort, settings, past, "re-match" if broken_pairs == "rematch" else "kept")
+    flagged = set(zip(flags["mentee_id"], flags["mentor_id"]))
+    holding = [r for r in kept if broken_pairs == "keep" or (r[1], r[2]) not in flagged]
+    check_capacity(current_table, holding, cohort, flagged, problems)
     paired = {e for e, m in current.items() if (m, "mentor") not in gone}
     wait = parse_waitlist(waitlist, cohort, paired, problems)
     if problems:
         raise InputError(problems.cases)
-    return _assemble(cohort, rows, asks, gone, wait, hist, hi[known], hj[known]), cohort
+    if broken_pairs == "rematch":
+        asks.update({e: BROKEN_RULE for e, _ in flagged})
+    checkpoint = _assemble(cohort, rows, asks, gone, wait, hist, hi[known], hj[known], flags)
+    return checkpoint, cohort
 
 
-def _assemble(cohort: Cohort, rows, asks, gone, wait, hist, hist_i, hist_j) -> Checkpoint:
+def _assemble(cohort: Cohort, rows, asks, gone, wait, hist, hist_i, hist_j, flags) -> Checkpoint:
     n = len(cohort.mentees)
     current = {e: m for _, e, m in rows}
     home = np.full(n, -1, dtype=np.int64)
@@ -268,7 +274,10 @@ def _assemble(cohort: Cohort, rows, asks, gone, wait, hist, hist_i, hist_j) -> C
         else:
             (left_mentee if role == "mentee" else left_mentor)[pos] = True
     wait &= ~left_mentee
+    broken = np.zeros(n, dtype=bool)
+    broken[cohort.mentee_index(flags["mentee_id"].tolist())] = True
+    broken &= ask == ""
     digest = _digest(home, ask, previous, left_mentee, left_mentor, absent, wait, hist.to_numpy())
     return Checkpoint(home=home, previous=previous, ask=ask, left_mentee=left_mentee, left_mentor=left_mentor,
                       absent=tuple(absent), waitlist=wait, history=hist, hist_i=hist_i, hist_j=hist_j,
-                      digest=digest)
+                      flags=flags, broken=broken, digest=digest)

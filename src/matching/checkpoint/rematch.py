@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import PinError, SettingsError
+from ..errors import InputError, MatchingWarning, PinError, SettingsError
 from ..cohort.model import Cohort
-from .inputs import REQUESTED_BY, Checkpoint, add_exclusions, load_checkpoint
+from ..files.tables import as_table
+from .inputs import BROKEN_RULE, REQUESTED_BY, Checkpoint, add_exclusions, load_checkpoint
+from .kept import check_broken_pairs
 from .result import RematchResult, build_rematch_result
 from ..review.outcome import PRIORITY_RESOLUTION
 from ..review.solve import check_pins
@@ -45,10 +48,12 @@ class Plan:
     pin : ndarray of int64
         Pinned mentor of each mentee, or -1.
     fixed : ndarray of bool
-        Mentees whose mentor is decided before solving (pins; kept pairs unless moves are allowed).
+        Mentees whose mentor is decided before solving (pins; kept pairs unless moves are
+        allowed; kept pairs that break a hard rule always).
     dissolved_i, dissolved_j : ndarray of int64
     dissolved_by : ndarray of object
-        Pairs dissolved before solving: on request (``mentee``, ``mentor``, ``both``) or by a pin.
+        Pairs dissolved before solving: on request (``mentee``, ``mentor``, ``both``), for a
+        broken hard rule (``broken rule``, with ``broken_pairs="rematch"``) or by a pin.
     allow_moves : bool
     move_penalty : float
     """
@@ -90,11 +95,11 @@ def make_plan(cohort: Cohort, cp: Checkpoint, *, allow_moves: bool, move_penalty
     role[(cp.home >= 0) & (cp.ask == "")] = KEPT
     role[paired & (cp.ask != "")] = SEARCH
     role[cp.left_mentee] = LEFT
-    asked = (role == SEARCH) & np.isin(cp.ask, REQUESTED_BY)
+    asked = (role == SEARCH) & np.isin(cp.ask, REQUESTED_BY + (BROKEN_RULE,))
     moved_by_pin = (role == KEPT) & (pin >= 0) & (pin != cp.home)
     gone = asked | moved_by_pin
     dissolved_by = np.where(asked, cp.ask, "pinned")[gone]
-    fixed = (pin >= 0) | ((role == KEPT) & (not allow_moves))
+    fixed = (pin >= 0) | ((role == KEPT) & (cp.broken | (not allow_moves)))
     mentors = replace(cohort.mentors, capacity=np.where(cp.left_mentor, 0, cohort.mentors.capacity))
     mentees = replace(cohort.mentees, eligible=cohort.mentees.eligible & ~cp.left_mentee)
     solving = add_exclusions(replace(cohort, mentors=mentors, mentees=mentees), np.flatnonzero(gone),
@@ -149,7 +154,7 @@ def _solve(plan: Plan, settings: Settings, cands) -> Assignment:
 
 def rematch(current_pairs, mentees, mentors, requests, *, settings=None, relatedness=None, exclusions=None,
             pins=None, extra_criteria=None, history=None, waitlist=None, left=None, allow_moves=False,
-            move_penalty=0.5) -> RematchResult:
+            move_penalty=0.5, broken_pairs="keep") -> RematchResult:
     """Re-pair the pairs that ask for a change at the checkpoint; keep everyone else.
 
     Every pair named in ``requests`` is dissolved and never formed again. Its mentee
@@ -158,6 +163,13 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
     fits under the hard rules, withdrawn with the reason (eligible for the next
     session). A mentor who asked keeps the seat open to every re-matching mentee; a
     mentor left without a mentee is reported in ``available_mentors``, never withdrawn.
+
+    Dissolved pairs free their seats before any check: a mentor who asks for a change
+    may come with capacity 0 (or one less) in the new mentors table, and a pair that
+    asks is not checked against the hard rules. Only the pairs that stay are checked: a
+    mentor's new capacity must hold them, and a pair that now breaks a hard rule (the
+    mentee was promoted to the mentor's level) is flagged in ``flags``, and kept with a
+    :class:`~matching.MatchingWarning` unless ``broken_pairs="rematch"``.
 
     The objective is exact and lexicographic: (1) the most requesting mentees
     re-matched (weighted by ``priority``), less ``move_penalty`` per disturbed pair;
@@ -195,6 +207,10 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
         Requesting mentees that one disturbed pair must be worth (in [0.01, 1000]):
         with 0.5 one move that lets one more mentee be re-matched is made; with 1.5
         it is not.
+    broken_pairs : {"keep", "rematch"}, default "keep"
+        What to do with a pair that did not ask but now breaks a hard rule: keep it (it
+        is listed in ``flags`` and a ``MatchingWarning`` is issued) or dissolve it and
+        re-match its mentee like a requesting one (``requested_by = "broken rule"``).
 
     Returns
     -------
@@ -204,8 +220,9 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
     ------
     InputError
         Bad input: an unknown id, a request naming a pair that is not current,
-        ``requested_by`` not in the set, a current pair that breaks a hard rule, a
-        mentee in two current pairs, a mentor over capacity (each names its row).
+        ``requested_by`` not in the set, a current pair that is in the history, a mentee
+        in two current pairs, a mentor whose new capacity is below the pairs they keep
+        (named, with the option that resolves it).
     PinError
         A pin breaks a hard rule (a dissolved pair included) or does not fit.
 
@@ -222,12 +239,14 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
     started = time.perf_counter()
     settings = Settings.coerce(settings if settings is not None else getattr(current_pairs, "settings", None))
     _check_options(allow_moves, move_penalty)
+    broken_pairs = check_broken_pairs(broken_pairs)
     if history is None and isinstance(current_pairs, RematchResult):
         history = current_pairs.history
-    cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria, settings=settings)
+    source = _mentee_source(mentees)
+    cohort = load_cohort(source if source is not None else mentees, mentors, relatedness=relatedness,
+                         exclusions=exclusions, pins=pins, extra_criteria=extra_criteria, settings=settings)
     cp, cohort = load_checkpoint(cohort, settings, current_pairs, requests, history=history, left=left,
-                                 waitlist=waitlist)
+                                 waitlist=waitlist, broken_pairs=broken_pairs)
     plan = make_plan(cohort, cp, allow_moves=allow_moves, move_penalty=move_penalty)
     seconds = {"validate": time.perf_counter() - started}
     started = time.perf_counter()
@@ -235,10 +254,31 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
     seconds["score"] = time.perf_counter() - started
     assignment = _solve(plan, settings, cands)
     started = time.perf_counter()
-    result = build_rematch_result(plan, settings, cands, assignment, seconds)
+    result = build_rematch_result(plan, settings, cands, assignment, seconds, source)
     result.info.seconds["result"] = time.perf_counter() - started
     result.info.seconds["total"] = sum(v for k, v in result.info.seconds.items() if k != "total")
     s = result.summary
     log.info("rematch: %d kept, %d re-matched, %d withdrawn, %d moved (%s)", s["kept"], s["re_matched"],
              s["withdrawn"], s["moved"], result.info.status)
+    _warn_flags(result.flags)
     return result
+
+
+def _mentee_source(mentees):
+    """The mentees table as read (kept for :meth:`RematchResult.carry_over`); None if unreadable
+    (:func:`load_cohort` then reports why)."""
+    try:
+        return as_table(mentees, "mentees")
+    except InputError:
+        return None
+
+
+def _warn_flags(flags) -> None:
+    kept = flags[flags["action"] == "kept"]
+    if len(kept):
+        pairs = sorted(set(zip(kept["mentee_id"], kept["mentor_id"])))
+        listed = "; ".join(f"({e}, {m}): " + ", ".join(kept.loc[(kept["mentee_id"] == e) & (kept["mentor_id"] == m),
+                                                                 "reason"]) for e, m in pairs)
+        warnings.warn(f"{len(pairs)} pair(s) that did not ask for a change now break a hard rule and are kept "
+                      f"(see the result's flags; broken_pairs='rematch' re-matches them): {listed}",
+                      MatchingWarning, stacklevel=3)

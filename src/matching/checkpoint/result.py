@@ -3,23 +3,22 @@ why, which mentors have free seats, and the history to carry into the next run."
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .._version import __version__
 from ..cohort.model import Cohort, PairTable
+from ..files.tables import Table
 from ..review.reasons import rule_phrase
-from ..review.outcome import PRIORITY_RESOLUTION, SolveInfo, pairs_frame
+from ..review.outcome import SolveInfo, pairs_frame
 from ..scoring.rules import Pairs, rule_masks
 from ..scoring.scores import Candidates
 from ..cohort.settings import Settings
 from ..solvers.problem import Assignment
-from ..report.stats import summarize
 from ..report.views import ResultViews
+from .carry import CARRY_OVER_STEP, carry_over_rows
+from .summary import rematch_info, rematch_summary
 
 __all__ = ["RematchResult", "build_rematch_result", "no_seat_reasons"]
 
@@ -63,12 +62,21 @@ class RematchResult(ResultViews):
     history : pandas.DataFrame
         ``mentee_id, mentor_id, requested_by``: every pair ever dissolved (the input
         history plus this run's); pass it to the next :func:`rematch` or session.
+        ``requested_by`` is ``mentee``, ``mentor``, ``both``, ``broken rule``, ``pinned``
+        or ``moved``; pairs ended because someone left are not in it.
+    flags : pandas.DataFrame
+        ``mentee_id, mentor_id, rule, reason, action``: one row per hard rule broken by a
+        current pair that did not ask (say the mentee was promoted to the mentor's
+        level); ``action`` is ``kept`` (``broken_pairs="keep"``, with a
+        :class:`~matching.MatchingWarning`) or ``re-match``.
     summary : dict
         As for :func:`matching.match`, plus ``requests, kept, re_matched, moved, placed,
-        withdrawn, waitlisted, left, dissolved``.
+        withdrawn, waitlisted, not_paired, not_waitlisted, left, program_mentees,
+        dissolved, flagged``; the counts add up (see :mod:`matching.checkpoint.summary`).
     info : SolveInfo
-        ``matched_priority`` is the priority of re-matched mentees; ``extra`` holds
-        ``re_matched, waitlist_placed, disturbed, allow_moves, move_penalty``.
+        ``matched_priority`` is the priority of every paired mentee, as after a match;
+        ``extra`` holds ``re_matched, re_matched_priority, waitlist_placed, disturbed,
+        allow_moves, move_penalty, flagged``.
     """
 
     pairs: pd.DataFrame
@@ -80,12 +88,46 @@ class RematchResult(ResultViews):
     mentors: pd.DataFrame
     available_mentors: pd.DataFrame
     history: pd.DataFrame
+    flags: pd.DataFrame
     summary: dict
     info: SolveInfo
     cohort: Cohort = field(repr=False)
     settings: Settings = field(repr=False)
     candidates: Candidates = field(repr=False)
     assignment: Assignment = field(repr=False)
+    source: Table | None = field(default=None, repr=False)
+
+    def carry_over(self, *, step: float = CARRY_OVER_STEP) -> pd.DataFrame:
+        """The withdrawn mentees' input rows for the next session, ``priority`` raised by ``step``.
+
+        Every column of the mentees table is kept, with the ids and cells as given, so
+        the rows can be appended to the next session's mentees table; the priority
+        column (``priority``, or the header that means it) holds the raised priority,
+        capped at 1000, and is added when the table had none (default priority 1).
+
+        Parameters
+        ----------
+        step : float, default 1.0
+            Added to each mentee's priority (:data:`matching.checkpoint.carry.CARRY_OVER_STEP`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per withdrawn mentee, sorted by id (empty when nobody was withdrawn).
+
+        Examples
+        --------
+        >>> import matching, pandas as pd
+        >>> data = matching.load_example()
+        >>> first = matching.match(data["mentees"], data["mentors"], relatedness=data["relatedness"])
+        >>> ask = pd.DataFrame({"mentee_id": ["E007"], "mentor_id": [first.mentor_of["E007"]],
+        ...                     "requested_by": ["mentee"]})
+        >>> new = matching.rematch(first, data["mentees"], data["mentors"], ask, relatedness=data["relatedness"])
+        >>> rows = new.carry_over()
+        >>> list(rows["id"]), list(rows["priority"])
+        (['E007'], [2.0])
+        """
+        return carry_over_rows(self.source, self.cohort, self.withdrawn["mentee_id"].tolist(), step)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -229,44 +271,8 @@ def _changes(mentees: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _info(plan, settings: Settings, assignment: Assignment, mentor_of, status, pairs, seconds) -> SolveInfo:
-    cohort, cp = plan.cohort, plan.checkpoint
-    rematched = status == "re-matched"
-    h = hashlib.sha256(f"{cohort.input_hash}|{cp.digest}|{plan.allow_moves}|{plan.move_penalty}".encode())
-    extra = {"re_matched": int(rematched.sum()),
-             "waitlist_placed": int(((plan.role == "wait") & (mentor_of >= 0)).sum()),
-             "disturbed": int((status == "moved").sum()), "allow_moves": plan.allow_moves,
-             "move_penalty": plan.move_penalty}
-    return SolveInfo(
-        solver=assignment.solver, status=assignment.status,
-        matched_priority=round(float(np.rint(cohort.mentees.priority[rematched] * PRIORITY_RESOLUTION).sum())
-                               / PRIORITY_RESOLUTION, 6),
-        score=round(float(pairs["score"].sum()), 6), bound=assignment.bound, gap=assignment.gap,
-        seconds=dict(seconds, solve=assignment.wall_time), library_version=__version__, input_hash=h.hexdigest(),
-        settings=settings.to_dict(), created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        extra=extra)
-
-
-def _summary(plan, settings, pairs, mentees, status, info) -> dict:
-    e = plan.cohort.mentees
-    out = np.flatnonzero(np.isin(status, ("withdrawn", "waitlisted", "unmatched", "left")))
-    code = np.where(e.eligible[out] | (status[out] == "left"), status[out], "ineligible")
-    unmatched = pd.DataFrame({"mentee_id": e.ids[out].astype(object), "code": code.astype(object)})
-    summary = summarize(plan.cohort, settings, pairs, unmatched, info)
-    counts = mentees["status"].value_counts().to_dict()
-    count = lambda key: int(counts.get(key, 0))  # noqa: E731
-    summary.update({
-        "requests": int(np.isin(plan.checkpoint.ask, ("mentee", "mentor", "both")).sum()),
-        "kept": count("kept"), "re_matched": count("re-matched"), "moved": count("moved"), "placed": count("placed"),
-        "withdrawn": count("withdrawn"), "waitlisted": count("waitlisted"), "not_paired": count("unmatched"),
-        "left": count("left"), "program_mentees": len(mentees),
-        "dissolved": len(plan.dissolved_i) + int(((status == "moved") & (plan.pin < 0)).sum()),
-    })
-    return summary
-
-
 def build_rematch_result(plan, settings: Settings, cands: Candidates, assignment: Assignment,
-                         seconds: dict) -> RematchResult:
+                         seconds: dict, source: Table | None = None) -> RematchResult:
     """Assemble the public result from the plan and the solver's assignment."""
     cohort, cp = plan.cohort, plan.checkpoint
     mentor_of = assignment.mentor_of
@@ -276,7 +282,7 @@ def build_rematch_result(plan, settings: Settings, cands: Candidates, assignment
     pairs.insert(2, "status", np.where(mentor_of[paired] == cp.home[paired], "kept", "new").astype(object))
     mentees = _mentee_table(plan, settings, mentor_of, status)
     mentors = _mentor_table(plan, mentor_of, cands)
-    info = _info(plan, settings, assignment, mentor_of, status, pairs, seconds)
+    info = rematch_info(plan, settings, assignment, mentor_of, status, pairs, seconds)
     pick = lambda s, cols: mentees.loc[mentees["status"] == s, cols].reset_index(drop=True)  # noqa: E731
     unmatched = pick("unmatched", ["mentee_id", "reason"])
     unmatched["code"] = np.where(unmatched["reason"].str.startswith("not eligible"), "ineligible",
@@ -286,6 +292,6 @@ def build_rematch_result(plan, settings: Settings, cands: Candidates, assignment
         withdrawn=pick("withdrawn", ["mentee_id", "previous_mentor_id", "requested_by", "reason"]),
         waitlisted=pick("waitlisted", ["mentee_id", "reason"]), unmatched=unmatched, mentees=mentees,
         mentors=mentors, available_mentors=mentors[(mentors["status"] == "active") & (mentors["spare"] > 0)]
-        .reset_index(drop=True), history=_history(plan, mentor_of, status),
-        summary=_summary(plan, settings, pairs, mentees, status, info), info=info, cohort=cohort, settings=settings,
-        candidates=cands, assignment=assignment)
+        .reset_index(drop=True), history=_history(plan, mentor_of, status), flags=cp.flags,
+        summary=rematch_summary(plan, settings, cands, pairs, mentees, status, info), info=info, cohort=cohort,
+        settings=settings, candidates=cands, assignment=assignment, source=source)

@@ -5,20 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..api import match
+from ..checkpoint.rematch import rematch
 from ..cohort.roles import split_roles
 from ..errors import InputError
 from ..files.column_map import read_column_map
 from ..files.export import FORMATS, write
 from ..files.tables import EXCEL_SUFFIXES, normalize_header, read_table
+from ..program import Program
 from ..report.html import write_report
 
-__all__ = ["add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
+__all__ = ["add_session", "engine", "add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
 
 OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 
 #: Arguments naming input tables, read with --encoding / --sheet when given.
 TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
-              "left", "waitlist")
+              "left", "waitlist", "survey")
 
 
 def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, one_table: bool = False) -> None:
@@ -129,3 +132,55 @@ def done(result, paths, out) -> None:
     out.write(f"{result!r}\n")
     for path in paths:
         out.write(f"wrote {path}\n")
+
+
+def add_session(parser: argparse.ArgumentParser, ledger: bool) -> None:
+    """``--session``, required when the step is recorded in a ledger (``--program``)."""
+    if ledger:
+        parser.add_argument("--session", required=True, metavar="NAME",
+                            help="the program session this step belongs to (e.g. 2027)")
+
+
+class _Library:
+    """The library's own entry points (no ledger)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def current_pairs(self, args):
+        return args.current_pairs
+
+    def match(self, mentees, mentors, **options):
+        return match(mentees, mentors, **options)
+
+    def rematch(self, current, mentees, mentors, requests, **options):
+        return rematch(current, mentees, mentors, requests, **options)
+
+
+class _Ledger(_Library):
+    """The same steps through a :class:`~matching.Program`, recorded in its session."""
+
+    def __init__(self, path, session: str):
+        self.prog, self.session = Program(path), session
+
+    def __exit__(self, *exc) -> None:
+        self.prog.close()
+
+    def current_pairs(self, args):
+        return self.prog.pairs(self.session)[["mentee_id", "mentor_id"]]
+
+    def match(self, mentees, mentors, **options):
+        return self.prog.match(mentees, mentors, session=self.session, **options)
+
+    def rematch(self, current, mentees, mentors, requests, **options):
+        return self.prog.rematch(requests, mentees, mentors, session=self.session, **options)
+
+
+def engine(args):
+    """What runs a step: the library, or a program ledger with ``--program`` (use as a context manager)."""
+    if getattr(args, "program", None):
+        return _Ledger(args.program, args.session)
+    return _Library()
