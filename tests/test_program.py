@@ -44,6 +44,15 @@ def _checkpoint_requests(pairs: pd.DataFrame, data) -> pd.DataFrame:
     return asks.assign(requested_by=["mentee", "mentor", "mentee", "both", "mentee"][:len(asks)])
 
 
+def _mates(groups: pd.DataFrame) -> set:
+    """Every pair of people sharing a group."""
+    out = set()
+    for _, members in groups.groupby("group")["id"]:
+        ids = sorted(map(str, members))
+        out |= {(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]}
+    return out
+
+
 def _survey(pairs: pd.DataFrame, asks: pd.DataFrame) -> pd.DataFrame:
     """The three-month survey as a form exports it: every pair answers; ``asks`` want a change."""
     want = {(a, b): r for a, b, r in asks[["mentee_id", "mentor_id", "requested_by"]].itertuples(index=False)}
@@ -76,6 +85,8 @@ def test_two_sessions_end_to_end(tmp_path, data):
         assert _pairs(prog.history()) == _pairs(asks)
         withdrawn = set(check.withdrawn["mentee_id"])
         assert set(prog.carry_over("2026")["mentee_id"]) == withdrawn
+        g1 = prog.groups(data["mentees"], session="2026", size=(5, 6), settings={"max_iterations": 200})
+        assert _mates(prog.groups_of("2026")) == _mates(g1.groups)
     # a later session, from the same file in a new process-like open
     with Program(db) as prog:
         with warnings.catch_warnings(record=True) as caught:
@@ -87,6 +98,8 @@ def test_two_sessions_end_to_end(tmp_path, data):
         assert not (_pairs(nxt.pairs) & ever), "a pair of an earlier session formed again"
         if withdrawn:
             assert any(issubclass(w.category, MatchingWarning) and "carried over" in str(w.message) for w in caught)
+        g2 = prog.groups(data["mentees"], session="2027", size=(5, 6), settings={"max_iterations": 200})
+        assert not (_mates(g2.groups) & _mates(g1.groups)), "two people shared a group twice"
         assert list(prog.sessions()["session"]) == ["2026", "2027"]
         assert prog.sessions().set_index("session").loc["2026", "decisions"] == 1
 
@@ -265,6 +278,13 @@ def test_cli_records_steps_in_a_ledger(tmp_path, data):
     with Program(db) as prog:
         assert list(prog.steps()["kind"]) == ["match", "rematch"]
         assert _pairs(prog.history()) == _pairs(asks)
+    people = tmp_path / "people.csv"
+    data["mentees"].to_csv(people, index=False)
+    for session in ("2027", "2028"):
+        assert main(["--program", str(db), "groups", str(people), "--size", "5-6", "--max-iterations", "100",
+                     "--out", str(out / f"g{session}"), "--session", session]) == 0
+    with Program(db) as prog:
+        assert not (_mates(prog.groups_of("2027")) & _mates(prog.groups_of("2028")))
     with pytest.raises(SystemExit) as stop:  # a ledger step needs its session
         main(["--program", str(db), "match", str(paths["mentees"]), str(paths["mentors"])])
     assert stop.value.code == 2

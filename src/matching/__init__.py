@@ -28,6 +28,7 @@ from .checkpoint.survey import Survey, read_survey
 from .review.result import MatchResult, SolveInfo
 from .scoring.scores import RESOLUTION
 from .cohort.settings import PRESETS, Settings
+from .groups import GroupResult, groups
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
@@ -39,6 +40,8 @@ __all__ = [
     "diagnose",
     "Diagnosis",
     "rematch",
+    "groups",
+    "GroupResult",
     "RematchResult",
     "read_survey",
     "Survey",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files.ids import shown, suggest
 from ..files.export import restore
 from ..errors import InputError
 from ..files.tables import Table, as_table
@@ -118,7 +119,7 @@ def _parse_requests(table: Table | None, problems) -> list[tuple[int, str, str, 
     frame = frame_of(table, ("mentee_id", "mentor_id", "requested_by"), problems)
     if frame is None:
         return []
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     by = col.text_values(frame["requested_by"])
     rows = []
     for pos in range(len(frame)):
@@ -147,8 +148,9 @@ def _parse_current(table: Table, cohort: Cohort, left: dict, problems) -> list[t
     frame = frame_of(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return []
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     mentees, mentors = set(cohort.mentees.ids.tolist()), set(cohort.mentors.ids.tolist())
+    hints = {"mentee": suggest(mentees), "mentor": suggest(mentors)}
     rows, first = [], {}
     for pos in range(len(frame)):
         e, m = me[pos], mo[pos]
@@ -158,7 +160,8 @@ def _parse_current(table: Table, cohort: Cohort, left: dict, problems) -> list[t
                 problems.add(table, f"{column} is missing", column=column, position=pos, id=e)
                 bad = True
             elif value not in ids and (value, role) not in left:
-                problems.add(table, f"unknown {role} '{value}'", column=column, position=pos, id=value)
+                problems.add(table, f"unknown {role} '{shown(value)}'{hints[role](value)}", column=column,
+                             position=pos, id=shown(value))
                 bad = True
         if e is not None and e in first:
             problems.add(table, f"mentee '{e}' is in two current pairs (also with '{first[e][1]}' on row "
@@ -176,12 +179,14 @@ def _request_map(table, rows, cohort: Cohort, current: dict, problems) -> dict[s
     known_e = set(cohort.mentees.ids.tolist()) | set(current)
     known_m = set(cohort.mentors.ids.tolist()) | set(current.values())
     asks: dict[str, str] = {}
+    hints = {"mentee": suggest(sorted(known_e)), "mentor": suggest(sorted(known_m))}
     for pos, e, m, who in rows:
         if e not in known_e or m not in known_m:
             for column, value, ok, role in (("mentee_id", e, e in known_e, "mentee"),
                                             ("mentor_id", m, m in known_m, "mentor")):
                 if not ok:
-                    problems.add(table, f"unknown {role} '{value}'", column=column, position=pos, id=value)
+                    problems.add(table, f"unknown {role} '{shown(value)}'{hints[role](value)}", column=column,
+                                 position=pos, id=shown(value))
         elif current.get(e) != m:
             now = f"'{e}' is paired with '{current[e]}'" if e in current else f"'{e}' has no current pair"
             problems.add(table, f"pair ({e}, {m}) is not a current pair ({now})", column="mentor_id",

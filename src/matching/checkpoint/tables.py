@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files.ids import shown, suggest
 from ..files.tables import Table, as_table
 from ..cohort.model import Cohort, PairTable
 
@@ -35,7 +36,7 @@ def parse_left(table: Table | None, cohort: Cohort, pair_ids: tuple[set, set], p
     frame = frame_of(table, ("id",), problems, {"person_id": "id", "mentee_id": "id", "mentor_id": "id"})
     if frame is None:
         return out
-    ids = col.text_values(frame["id"])
+    ids = col.id_values(frame["id"])
     roles = col.text_values(frame["role"]) if "role" in frame else np.full(len(frame), None, object)
     known = {"mentee": set(cohort.mentees.ids.tolist()) | pair_ids[0],
              "mentor": set(cohort.mentors.ids.tolist()) | pair_ids[1]}
@@ -51,8 +52,9 @@ def parse_left(table: Table | None, cohort: Cohort, pair_ids: tuple[set, set], p
         found = [r for r in known if pid in known[r]] if role is None else [role] * (pid in known[role])
         if not found:
             what = f"{role} " if role else ""
-            problems.add(table, f"unknown {what}id '{pid}' (not in the people tables nor in current_pairs)",
-                         column="id", position=pos, id=pid)
+            hint = suggest(sorted(known[role] if role else known["mentee"] | known["mentor"]))(pid)
+            problems.add(table, f"unknown {what}id '{shown(pid)}' (not in the people tables nor in "
+                                f"current_pairs){hint}", column="id", position=pos, id=shown(pid))
         elif len(found) > 1:
             problems.add(table, f"'{pid}' is both a mentee and a mentor: give the role (mentee or mentor)",
                          column="role", position=pos, id=pid)
@@ -69,7 +71,7 @@ def parse_history(table: Table | None, problems) -> pd.DataFrame:
     frame = frame_of(table, ("mentee_id", "mentor_id"), problems)
     if frame is None:
         return empty
-    me, mo = col.text_values(frame["mentee_id"]), col.text_values(frame["mentor_id"])
+    me, mo = col.id_values(frame["mentee_id"]), col.id_values(frame["mentor_id"])
     by = (col.text_values(frame["requested_by"]) if "requested_by" in frame
           else np.full(len(frame), None, dtype=object))
     for pos in range(len(frame)):
@@ -96,12 +98,13 @@ def parse_waitlist(waitlist, cohort: Cohort, paired: set, problems) -> np.ndarra
     out = np.zeros(n, dtype=bool)
     if frame is None:
         return out
-    ids = col.text_values(frame["mentee_id"])
+    ids = col.id_values(frame["mentee_id"])
     pos_of = cohort.mentee_index([x or "" for x in ids])
+    hint = suggest(cohort.mentees.ids.tolist())
     for pos, (e, i) in enumerate(zip(ids, pos_of)):
         if e is None or i < 0:
-            problems.add(table, "mentee_id is missing" if e is None else f"unknown mentee '{e}'",
-                         column="mentee_id", position=pos, id=e)
+            problems.add(table, "mentee_id is missing" if e is None else f"unknown mentee '{shown(e)}'{hint(e)}",
+                         column="mentee_id", position=pos, id=None if e is None else shown(e))
         elif e in paired:
             problems.add(table, f"mentee '{e}' is on the waitlist but has a current pair", column="mentee_id",
                          position=pos, id=e)

@@ -1,4 +1,4 @@
-"""The ``matching`` command: match, rematch, explain, report, sensitivity, template and a demo.
+"""The ``matching`` command: match, rematch, explain, report, sensitivity, groups, template and a demo.
 
 Exit codes: 0 done; 1 bad input (the library's message on stderr, no traceback);
 2 usage error (from argparse). Run ``matching <command> --help`` for each command.
@@ -15,14 +15,14 @@ import sys
 
 from .._version import __version__
 from ..errors import MatchingError
-from . import demo, explain, match, program, rematch, report, sensitivity, template
+from . import demo, explain, groups, match, program, rematch, report, sensitivity, template
 from .common import read_inputs
 from .demo import run_demo
 
 __all__ = ["main", "build_parser", "run_demo", "SUBCOMMANDS", "COMMANDS"]
 
 #: The subcommand modules, in the order ``matching --help`` lists them.
-SUBCOMMANDS = (match, rematch, explain, report, sensitivity, template, demo, program)
+SUBCOMMANDS = (match, rematch, explain, report, sensitivity, groups, template, demo, program)
 #: Each subcommand's name and the function that runs it.
 COMMANDS = {command.NAME: command.run for command in SUBCOMMANDS}
 

@@ -10,10 +10,11 @@ from ..checkpoint.rematch import rematch
 from ..cohort.roles import split_roles
 from ..errors import InputError
 from ..files.column_map import read_column_map
-from ..files.export import FORMATS, write
+from ..files.export import FORMATS, atomic_write, export_files
 from ..files.tables import EXCEL_SUFFIXES, normalize_header, read_table
+from ..groups import groups
 from ..program import Program
-from ..report.html import write_report
+from ..report.html import report_file
 
 __all__ = ["add_session", "engine", "add_inputs", "add_outputs", "read_inputs", "match_args", "export", "done", "TABLE_ARGS", "OUT_NAMES"]
 
@@ -21,7 +22,8 @@ OUT_NAMES = {"xlsx": "matching.xlsx", "json": "matching.json"}
 
 #: Arguments naming input tables, read with --encoding / --sheet when given.
 TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "current_pairs", "requests", "history",
-              "left", "waitlist", "survey")
+              "left", "waitlist", "survey", "people", "distance", "keep_apart", "keep_together", "hosts",
+              "mentor_pairs")
 
 
 def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, one_table: bool = False) -> None:
@@ -118,13 +120,14 @@ def match_args(args) -> dict:
 
 
 def export(result, args) -> list[Path]:
-    """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``."""
+    """Write ``result`` into ``--out`` in ``--format``, and the report with ``--report``: one
+    atomic set, so a failure anywhere leaves the earlier run's files as they were."""
     out = Path(args.out)
     dest = out if args.format == "csv" else out / OUT_NAMES[args.format]
-    paths = write(result, dest, format=args.format)
+    files = export_files(result, dest, format=args.format)
     if args.report:
-        paths.append(write_report(result, out / "report.html"))
-    return paths
+        files.update(report_file(result, out / "report.html"))
+    return atomic_write(files)
 
 
 def done(result, paths, out) -> None:
@@ -159,6 +162,9 @@ class _Library:
     def rematch(self, current, mentees, mentors, requests, **options):
         return rematch(current, mentees, mentors, requests, **options)
 
+    def groups(self, people, **options):
+        return groups(people, **options)
+
 
 class _Ledger(_Library):
     """The same steps through a :class:`~matching.Program`, recorded in its session."""
@@ -177,6 +183,9 @@ class _Ledger(_Library):
 
     def rematch(self, current, mentees, mentors, requests, **options):
         return self.prog.rematch(requests, mentees, mentors, session=self.session, **options)
+
+    def groups(self, people, **options):
+        return self.prog.groups(people, session=self.session, **options)
 
 
 def engine(args):

@@ -6,7 +6,7 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ..files.export import atomic_write, write_csv
+from ..files.export import atomic_write, csv_files
 from ..review.sensitivity import sensitivity, sensitivity_report
 from .common import add_inputs
 
@@ -51,8 +51,9 @@ def run(args, out) -> None:
         table = sensitivity(args.mentees, args.mentors, vary=vary, **options)
     report = sensitivity_report(table)
     folder = Path(args.out)
-    paths = write_csv({"sensitivity": table}, folder)  # neutralised like every exported table
-    paths += atomic_write({folder / "sensitivity.txt": lambda temp: temp.write_text(report + "\n", encoding="utf-8")})
+    files = csv_files({"sensitivity": table}, folder)  # neutralised like every exported table
+    files[folder / "sensitivity.txt"] = lambda temp: temp.write_text(report + "\n", encoding="utf-8")
+    paths = atomic_write(files)  # one set: both files or neither
     out.write(report + "\n")
     for path in paths:
         out.write(f"wrote {path}\n")

@@ -116,12 +116,28 @@ class Goals:
         return bool(self.constraints) or self.maximin
 
 
+#: Smallest non-zero share, largest load limit and largest rank lag accepted.
+MIN_SHARE = 0.0001
+MAX_LIMIT = 10_000
+MAX_LAG = 1000
+
+
 def _fraction(v) -> Fraction:
-    return Fraction(repr(float(v))) if isinstance(v, float) else Fraction(v)
+    return Fraction(repr(float(v))) if isinstance(v, (float, np.floating)) else Fraction(int(v))
 
 
 def _real(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+    """A finite real number (numpy scalars too); never raises, even for ``10**400``."""
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, (bool, np.bool_)):
+        return False
+    try:
+        return bool(np.isfinite(float(v)))
+    except OverflowError:
+        return False
+
+
+def _share(v, *, zero: bool) -> bool:
+    return _real(v) and (v == 0 and zero or MIN_SHARE <= v <= 1)
 
 
 def _split(key: str, spec, bound: str) -> tuple[object, object, list[str]]:
@@ -133,43 +149,51 @@ def _split(key: str, spec, bound: str) -> tuple[object, object, list[str]]:
     if bound not in spec:
         problems.append(f"a table needs '{bound}'")
     weight = spec.get("weight")
-    if weight is not None and not (_real(weight) and 0 < weight <= 1e6):
-        problems.append(f"'weight' must be a float in (0, 1e6]; got {weight!r}")
+    if weight is not None and not (_real(weight) and 0.001 <= weight <= 1e6):
+        problems.append(f"'weight' must be a float in [0.001, 1e6]; got {_cut(weight)}")
+        weight = None
     return spec.get(bound), (None if weight is None else float(weight)), problems
+
+
+def _cut(value) -> str:
+    """``repr`` of a bad value, cut to a readable length (``10**400`` has 401 digits)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def _parse_one(key: str, spec) -> tuple[object, list[str]]:
     if key in SHARE_NAMES or _TOP.match(key):
         value, weight, problems = _split(key, spec, "min")
-        if not (_real(value) and 0 <= value <= 1):
-            problems.append(f"must be a share in [0, 1]; got {value!r}")
+        if not _share(value, zero=True):
+            problems.append(f"must be 0 or a share in [{MIN_SHARE:g}, 1]; got {_cut(value)}")
             return None, problems
         return ShareGoal(key, _fraction(value), weight), problems
     if key == "max_same_kbu_per_mentor":
         value, weight, problems = _split(key, spec, "max")
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-            problems.append(f"must be an int >= 1; got {value!r}")
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= MAX_LIMIT):
+            problems.append(f"must be an int in [1, {MAX_LIMIT:_}]; got {_cut(value)}")
             return None, problems
-        return LimitGoal(key, Fraction(value), weight), problems
+        return LimitGoal(key, Fraction(int(value)), weight), problems
     if key == "max_mentor_kbu_share":
         value, weight, problems = _split(key, spec, "max")
-        if not (_real(value) and 0 < value <= 1):
-            problems.append(f"must be a share in (0, 1]; got {value!r}")
+        if not _share(value, zero=False):
+            problems.append(f"must be a share in [{MIN_SHARE:g}, 1]; got {_cut(value)}")
             return None, problems
         return LimitGoal(key, _fraction(value), weight), problems
     if key == "max_rank_lag":
         value, weight, problems = _split(key, spec, "max")
-        by = tuple(spec.get("by", _ATTRS)) if isinstance(spec, Mapping) else _ATTRS
-        if not set(by) <= set(_ATTRS) or not by:
-            problems.append(f"'by' must list some of {list(_ATTRS)}; got {list(by)!r}")
-        if not (_real(value) and value >= 0):
-            problems.append(f"must be a number of ranks >= 0; got {value!r}")
+        by = spec.get("by", _ATTRS) if isinstance(spec, Mapping) else _ATTRS
+        by = tuple(by) if isinstance(by, (list, tuple)) else (by,)
+        if not all(isinstance(a, str) for a in by) or not set(by) <= set(_ATTRS) or not by:
+            problems.append(f"'by' must list some of {list(_ATTRS)}; got {_cut(list(by))}")
+        if not (_real(value) and 0 <= value <= MAX_LAG):
+            problems.append(f"must be a number of ranks in [0, {MAX_LAG}]; got {_cut(value)}")
             return None, problems
         lag = Fraction(round(float(value) * 10000), 10000)
         return RankLagGoal(lag, tuple(a for a in _ATTRS if a in by), weight), problems
     if key == "fairness":
         ok = spec in ("maximin", None, "none")
-        return spec == "maximin", [] if ok else [f"must be 'maximin' or 'none'; got {spec!r}"]
+        return spec == "maximin", [] if ok else [f"must be 'maximin' or 'none'; got {_cut(spec)}"]
     known = ", ".join(SHARE_NAMES + ("top1..top9", "max_same_kbu_per_mentor", "max_mentor_kbu_share",
                                      "max_rank_lag", "fairness"))
     return None, [f"unknown goal; known goals: {known}"]

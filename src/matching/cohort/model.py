@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+
+from ..files.ids import nfc
 
 from ..errors import MatchingError
 
@@ -25,7 +28,8 @@ class People:
     Attributes
     ----------
     role : {"mentee", "mentor"}
-    ids : ndarray of str
+    ids : ndarray of object
+        Exact id text (Unicode NFC), never a fixed-width numpy string array.
     level : ndarray of int64
     area, kbu : ndarray of int32
         Codes into :attr:`Cohort.areas` and :attr:`Cohort.kbus`.
@@ -128,6 +132,8 @@ class PairTable:
         i = np.asarray(i, dtype=np.int64)
         j = np.asarray(j, dtype=np.int64)
         value = np.asarray(value)
+        if value.dtype.kind in "US":  # text (reasons) as exact strings, never fixed-width numpy text
+            value = value.astype(object)
         order = np.lexsort((j, i))
         i, j, value = i[order], j[order], value[order]
         ptr = np.searchsorted(i, np.arange(n_rows + 1), side="left")
@@ -226,10 +232,13 @@ class Cohort:
 
 
 def _index_of(sorted_ids: np.ndarray, ids) -> np.ndarray:
-    ids = np.asarray(ids, dtype=object).astype(str) if len(ids) else np.zeros(0, dtype=str)
-    if len(sorted_ids) == 0:
+    """Positions of ``ids`` (compared as exact text in NFC) in ``sorted_ids``, -1 where absent."""
+    ids = nfc(pd.Series(np.asarray(ids, dtype=object) if len(ids) else np.zeros(0, object), dtype=object)
+              .astype(str).to_numpy(dtype=object))
+    if len(sorted_ids) == 0 or len(ids) == 0:
         return np.full(len(ids), -1, dtype=np.int64)
-    keys = sorted_ids.astype(str)
-    pos = np.searchsorted(keys, ids)
-    pos = np.minimum(pos, len(keys) - 1)
-    return np.where(keys[pos] == ids, pos, -1).astype(np.int64)
+    keys = pd.Index(np.asarray(sorted_ids, dtype=object))
+    if keys.is_unique:  # a hash lookup: exact text, fast for object arrays
+        return keys.get_indexer(ids).astype(np.int64)
+    pos = np.minimum(np.searchsorted(keys.to_numpy(), ids), len(keys) - 1)
+    return np.where(keys.to_numpy()[pos] == ids, pos, -1).astype(np.int64)

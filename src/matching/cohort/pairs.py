@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files import ids as idrules
 from ..errors import InputError
 from ..files.tables import Table, as_table
 from . import values as vals
@@ -30,7 +31,9 @@ def id_hint(unknown, known: np.ndarray):
         return lambda u: ""
     lookup = dict(zip(_canonical(known), known.tolist()))
     hints = {u: lookup.get(c) for u, c in zip(unknown, _canonical(unknown))}
-    return lambda u: (f"; did you mean '{hints[str(u)]}'? (ids are compared as text)"
+    near = idrules.closest([u for u in unknown if hints[u] in (None, u)], known.tolist())
+    hints.update(near)
+    return lambda u: (f"; did you mean '{idrules.shown(hints[str(u)])}'? (ids are compared as text)"
                       if hints.get(str(u)) not in (None, str(u)) else "")
 
 
@@ -50,8 +53,8 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     inverse[order] = np.arange(len(order))
     pos = prefs["pos"].to_numpy(dtype=np.int64)
     rank = prefs["rank"].to_numpy(dtype=np.int64)
-    j = resolve_choices(side.table, side.ids, pos, prefs["item"].to_numpy(dtype=object), rank, mentors,
-                        problems, chooser=mentees.role)
+    items = idrules.nfc(prefs["item"].to_numpy(dtype=object))
+    j = resolve_choices(side.table, side.ids, pos, items, rank, mentors, problems, chooser=mentees.role)
     ok = j >= 0
     return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
 
@@ -83,16 +86,17 @@ def resolve_choices(table: Table, chooser_ids, pos, items, rank, targets: People
     keyed = pd.DataFrame({"pos": pos, "j": np.where(j >= 0, j, -1 - np.arange(len(j)))})
     twice = keyed.duplicated().to_numpy() & ~own & ~unknown
     hint = _hint(items[unknown], targets, names) if unknown.any() else None
+    shown = {k: idrules.shown(items[k]) for k in np.flatnonzero(own | unknown)}
     for k in np.flatnonzero(own | unknown | twice):
         if own[k]:
-            problem = f"{column} name the {chooser} themself ('{items[k]}') at rank {rank[k]}"
+            problem = f"{column} name the {chooser} themself ('{shown[k]}') at rank {rank[k]}"
         elif unknown[k] and vals.key_of(items[k]) in ambiguous:
-            problem = (f"{column} name '{items[k]}' at rank {rank[k]}, the name of several {target}s "
+            problem = (f"{column} name '{shown[k]}' at rank {rank[k]}, the name of several {target}s "
                        f"({', '.join(targets.ids[ambiguous[vals.key_of(items[k])]])}); give the id instead")
         elif unknown[k]:
-            problem = f"{column} name unknown {target} '{items[k]}' at rank {rank[k]}{hint(items[k])}"
+            problem = f"{column} name unknown {target} '{shown[k]}' at rank {rank[k]}{hint(items[k])}"
         else:
-            problem = f"{column} name {target} '{chosen[k]}' twice"
+            problem = f"{column} name {target} '{idrules.shown(chosen[k])}' twice"
         problems.add(table, problem, column=column, position=pos[k], id=me[k])
     return np.where(own | unknown | twice, -1, j)
 
@@ -115,18 +119,16 @@ def _by_name(items, name_keys) -> tuple[np.ndarray, dict]:
 
 
 def _hint(unknown, targets: People, name_keys):
-    """``item -> "; did you mean ..."`` from spreadsheet-changed ids, else the closest name or id."""
+    """``item -> "; did you mean ..."``: the closest name, else the id a spreadsheet change or a
+    look-alike suggests (:func:`id_hint`)."""
     by_id = id_hint(unknown, targets.ids)
-    shown = col.text_values(pd.Series(targets.extra.get("name", []), dtype=object)) if name_keys is not None \
+    names = col.text_values(pd.Series(targets.extra.get("name", []), dtype=object)) if name_keys is not None \
         else np.zeros(0, object)
-    options = sorted({str(v) for v in shown if v is not None} | set(targets.ids.tolist()))
+    options = sorted({str(v) for v in names if v is not None})
 
     def hint(item) -> str:
-        text = by_id(item)
-        if text:
-            return text
-        near = vals.closest(str(item), options, cutoff=0.75)
-        return f"; did you mean '{near}'?" if near else ""
+        near = vals.closest(str(item), options, cutoff=0.75) if options else None
+        return f"; did you mean '{idrules.shown(near)}'?" if near else by_id(item)
     return hint
 
 
@@ -190,7 +192,7 @@ def _conflicts(table, frame, positions, x, y, v, problems) -> None:
     key = pd.DataFrame({"lo": np.minimum(x, y), "hi": np.maximum(x, y), "v": v})
     first = key.drop_duplicates(["lo", "hi"])
     merged = key.merge(first, on=["lo", "hi"], how="left", suffixes=("", "_first"))
-    clash = (merged["v"] != merged["v_first"]).to_numpy() & (x != y)
+    clash = (merged["v"] != merged["v_first"]).to_numpy()  # (A, A) given twice too
     a = col.text_values(frame["area_a"])
     b = col.text_values(frame["area_b"])
     for k in np.flatnonzero(clash):
@@ -203,15 +205,16 @@ def _pair_ids(table: Table, frame, mentees: People, mentors: People, problems, k
     """Resolve ``mentee_id``/``mentor_id``; unknown or missing ids are problems."""
     out = []
     for column, people, who in (("mentee_id", mentees, "mentee"), ("mentor_id", mentors, "mentor")):
-        ids = col.text_values(frame[column])
+        ids = col.id_values(frame[column])
         index = _index_of(people.ids, [x if x is not None else "" for x in ids])
         missing = pd.isna(ids)
         unknown = (index < 0) & ~missing
         hint = id_hint(ids[unknown], people.ids) if unknown.any() else None
         for pos in np.flatnonzero(missing | unknown):
             problem = (f"{column} is missing" if missing[pos]
-                       else f"{kind}: unknown {who} '{ids[pos]}'{hint(ids[pos])}")
-            problems.add(table, problem, column=column, position=pos, id=ids[pos])
+                       else f"{kind}: unknown {who} '{idrules.shown(ids[pos])}'{hint(ids[pos])}")
+            problems.add(table, problem, column=column, position=pos,
+                         id=None if missing[pos] else idrules.shown(ids[pos]))
         out.append((ids, np.where(missing, -1, index)))
     return out
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..errors import SettingsError
 from .goals import target_problems
@@ -63,6 +66,13 @@ LIST_SEPARATORS = (";", ",", "\n")
 
 #: The largest absolute weight accepted; keeps integer costs far from overflow.
 MAX_WEIGHT = 1_000.0
+#: The smallest non-zero absolute weight: a smaller one would round to nothing in the integer costs.
+MIN_WEIGHT = 0.001
+#: Largest level gap, seed, time limit (seconds) and group size accepted.
+MAX_GAP = 1000
+MAX_SEED = 2**31 - 1
+MAX_SECONDS = 1e6
+MAX_GROUP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,8 @@ class Settings:
         problems = _check(self)
         if problems:
             raise SettingsError(problems)
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _plain(getattr(self, f.name)))
         weights = dict(_DEFAULT_WEIGHTS)
         weights.update({str(k): float(v) for k, v in self.weights.items()})
         object.__setattr__(self, "weights", weights)
@@ -197,6 +209,9 @@ class Settings:
 
         Every problem (unknown keys, a bad preset, bad values) is reported together.
         """
+        if not isinstance(values, Mapping):
+            raise SettingsError([{"file": source, "problem": f"settings must be a dict of name -> value. Got "
+                                                             f"{type(values).__name__} instead."}])
         values = dict(values)
         names = {f.name for f in dataclasses.fields(cls)}
         problems = [{"column": k, "problem": f"Unknown setting '{k}'. Known settings: {', '.join(sorted(names))}."}
@@ -220,12 +235,21 @@ class Settings:
     @classmethod
     def from_toml(cls, path: str | Path) -> Settings:
         """Read settings from a TOML file (top-level keys, a ``[weights]`` table)."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise SettingsError([{"problem": f"the settings file must be a path. Got {type(path).__name__} instead."}])
         path = Path(path)
         try:
             with path.open("rb") as fh:
                 values = tomllib.load(fh)
         except FileNotFoundError:
             raise SettingsError([{"file": str(path), "problem": "settings file not found"}]) from None
+        except IsADirectoryError:
+            raise SettingsError([{"file": str(path), "problem": "is a folder, not a settings file"}]) from None
+        except OSError as exc:
+            raise SettingsError([{"file": str(path), "problem": f"cannot read: {exc.strerror or exc}"}]) from None
+        except UnicodeDecodeError as exc:
+            raise SettingsError([{"file": str(path), "problem": f"not valid UTF-8 text (byte {exc.start}); "
+                                                                "save the settings file as UTF-8"}]) from None
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError([{"file": str(path), "problem": f"not valid TOML: {exc}"}]) from None
         return cls.from_dict(values, source=str(path))
@@ -272,15 +296,34 @@ def _preset_dict(name: Any, source: str | None) -> dict[str, Any]:
 
 
 def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _is_real(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite real number (numpy scalars too); never raises, even for ``10**400``."""
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _plain(v):
+    """numpy scalars as Python numbers (settings are written to JSON and TOML)."""
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_plain(x) for x in v)
+    if isinstance(v, Mapping):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
 
 
 def _bad(name: str, expected: str, got: Any) -> dict:
-    return {"column": name, "problem": f"The '{name}' setting must be {expected}. Got {got!r} instead."}
+    text = repr(got)
+    text = text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+    return {"column": name, "problem": f"The '{name}' setting must be {expected}. Got {text} instead."}
 
 
 _RULES = {
@@ -318,12 +361,22 @@ _RULES = {
 }
 
 
+#: Upper bounds, checked once a value has the right type (far beyond any real cohort).
+_LIMITS = {"min_level_gap": MAX_GAP, "max_level_gap": MAX_GAP, "time_limit": MAX_SECONDS, "seed": MAX_SEED,
+           "min_group_size": MAX_GROUP}
+
+
 def _check(s: Settings) -> list[dict]:
     problems = [
         _bad(name, expected, getattr(s, name))
         for name, (expected, ok) in _RULES.items()
         if not ok(getattr(s, name))
     ]
+    bad = {p["column"] for p in problems}
+    problems += [_bad(name, f"at most {limit:_}", getattr(s, name)) for name, limit in _LIMITS.items()
+                 if name not in bad and getattr(s, name) is not None and getattr(s, name) > limit]
+    if "preferred_gap" not in bad and s.preferred_gap[1] > MAX_GAP:
+        problems.append(_bad("preferred_gap", f"a pair of ints at most {MAX_GAP}", s.preferred_gap))
     if not problems and s.max_level_gap is not None and s.max_level_gap < s.min_level_gap:
         problems.append(_bad("max_level_gap", f"None or >= min_level_gap ({s.min_level_gap})", s.max_level_gap))
     if isinstance(s.targets, Mapping):
@@ -332,4 +385,7 @@ def _check(s: Settings) -> list[dict]:
         for name, w in s.weights.items():
             if not (_is_real(w) and abs(w) <= MAX_WEIGHT):
                 problems.append(_bad(f"weights.{name}", f"a finite float in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}]", w))
+            elif w != 0 and abs(w) < MIN_WEIGHT:
+                problems.append(_bad(f"weights.{name}", f"0 or at least {MIN_WEIGHT:g} in absolute value (a smaller "
+                                                        "weight rounds to nothing)", w))
     return problems

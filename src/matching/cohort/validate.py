@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..files import columns as col
+from ..files import ids as idrules
 from ..errors import InputError, MatchingWarning
 from ..files.template import EXAMPLE_NAMES
 from ..files.tables import Table, as_table
@@ -85,6 +86,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems, settings: Setti
     before = len(problems.cases)
     ids = col.parse_ids(table, frame, problems)
     _repeats(frame, problems.cases[before:])
+    col.check_controls(table, frame, "preferences", ids, problems)
     n = len(frame)
     seps = settings.list_separators
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
@@ -96,7 +98,7 @@ def _parse_side(table: Table, role: str, problems: col.Problems, settings: Setti
         years=num("years_experience", integer=False, lo=0, hi=MAX_YEARS, default=np.nan),
         gender=_private(table, frame, ids, "gender", problems, settings.non_answers),
         race=_private(table, frame, ids, "race", problems, settings.non_answers),
-        goals=col.parse_list(frame, "competencies", seps),
+        goals=_goals(table, frame, ids, problems, seps),
         eligible=(np.ones(n, bool) if mentor else
                   col.parse_bool(table, frame, ids, "eligible", problems, default=True)),
         priority=(np.zeros(n) if mentor else
@@ -125,6 +127,18 @@ def _template_examples(side: _Side, role: str) -> None:
             f"(id {', '.join(left)}); delete {'them' if len(left) > 1 else 'it'} unless meant"), stacklevel=6)
 
 
+def _goals(table: Table, frame, ids, problems: col.Problems, separators) -> pd.DataFrame:
+    """The competency lists; a name over :data:`~matching.files.ids.MAX_NAME_LENGTH` is a problem."""
+    goals = col.parse_list(frame, "competencies", separators)
+    items = goals["item"].to_numpy(dtype=object)
+    bad = [k for k, _ in idrules.bad_text(items, idrules.MAX_NAME_LENGTH, control=False)]
+    for k in bad:
+        pos = int(goals["pos"].iloc[k])
+        problems.add(table, f"a competency has {len(items[k]):,} characters, more than the limit of "
+                            f"{idrules.MAX_NAME_LENGTH:,}", column="competencies", position=pos, id=ids[pos])
+    return goals.drop(goals.index[bad]) if bad else goals
+
+
 def _ints(values: np.ndarray) -> np.ndarray:
     """Float array -> int64 (bad cells were NaN and are already reported)."""
     return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.int64)
@@ -132,8 +146,9 @@ def _ints(values: np.ndarray) -> np.ndarray:
 
 def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
     """Sort a parsed side by id and encode it; returns the People and the sort order."""
-    ids = np.array([v if v is not None else "" for v in side.ids], dtype=str) if len(side.ids) else \
-        np.zeros(0, dtype=str)
+    # Exact text in an object array: a fixed-width numpy string array would drop trailing
+    # NULs (merging two people) and take rows x longest id of memory.
+    ids = np.array([v if v is not None else "" for v in side.ids] + [None], dtype=object)[:-1]
     order = np.argsort(ids, kind="stable")
     comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
     if len(side.goals):
@@ -233,6 +248,8 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     vocab = _vocabularies(list(sides.values()))
     mentee_people, mentee_order = _people(sides["mentee"], "mentee", vocab)
     mentor_people, mentor_order = _people(sides["mentor"], "mentor", vocab)
+    if not problems:
+        idrules.warn_across(mentee_people.ids.tolist(), mentor_people.ids.tolist())
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
     mentor_prefs = _mentor_preferences(sides["mentor"], mentor_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None

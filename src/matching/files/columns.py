@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import ids as idrules
 from .tables import Table, normalize_header
 
 _TRUE = ("true", "yes", "y", "1", "t")
@@ -139,18 +140,48 @@ def text_values(series: pd.Series) -> np.ndarray:
     return out
 
 
+def id_values(series: pd.Series, text: np.ndarray | None = None) -> np.ndarray:
+    """Cells of an id column as stripped text in Unicode NFC, ``None`` where missing.
+
+    A cell holding a control character that stripping would remove is kept whole, so
+    that it is refused (or unknown) rather than read as another id."""
+    out = idrules.nfc(text_values(series) if text is None else text)
+    cells = series.to_numpy(dtype=object)
+    hidden = idrules.hidden_controls(cells)
+    out[hidden] = cells[hidden]
+    return out
+
+
+def check_controls(table: Table, frame: pd.DataFrame, column: str, ids, problems: Problems) -> None:
+    """A list-of-ids column (preferences) must not hide a control character."""
+    if column not in frame.columns:
+        return
+    for pos in idrules.hidden_controls(frame[column].to_numpy(dtype=object)):
+        problems.add(table, f"{column} hold a control character (such as NUL), which is not allowed in ids",
+                     column=column, position=pos, id=_id(ids[pos]))
+
+
 def parse_ids(table: Table, frame: pd.DataFrame, problems: Problems) -> np.ndarray:
-    """Ids as text; missing and repeated ids are problems (each repeat names the first row)."""
-    ids = text_values(frame["id"])
+    """Ids as exact text (NFC); missing, repeated, too long or control-character ids are
+    problems (each repeat names the first row). Bad ids come back as ``None``."""
+    raw = text_values(frame["id"])
+    ids = id_values(frame["id"], raw)
     s = pd.Series(ids, dtype=object)
     for pos in np.flatnonzero(s.isna().to_numpy()):
         problems.add(table, "id is missing", column="id", position=pos)
+    for pos, problem in idrules.bad_text(ids, idrules.MAX_ID_LENGTH):
+        problems.add(table, f"id {problem}", column="id", position=pos, id=idrules.shown(ids[pos]))
+        ids[pos] = None
+    s = pd.Series(ids, dtype=object)
     dup = (s.duplicated(keep="first") & s.notna()).to_numpy()
     if dup.any():
         first = {v: p for p, v in zip(np.flatnonzero(~dup), ids[~dup]) if v is not None}
         for pos in np.flatnonzero(dup):
-            problems.add(table, f"duplicate id '{ids[pos]}' (first on row {table.row_label(first[ids[pos]])})",
-                         column="id", position=pos, id=ids[pos])
+            problems.add(table, f"duplicate id '{idrules.shown(ids[pos])}' (first on row "
+                                f"{table.row_label(first[ids[pos]])})", column="id", position=pos,
+                         id=idrules.shown(ids[pos]))
+    if not problems:
+        idrules.warn_ids(ids, raw, table.source)
     return ids
 
 
@@ -201,10 +232,18 @@ def parse_text(table, frame, ids, column, problems, *, required) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     values = text_values(frame[column])
+    missing = pd.isna(values)
+    for pos, problem in idrules.bad_text(values, idrules.MAX_NAME_LENGTH, control=False):
+        problems.add(table, f"{column} {problem}", column=column, position=pos, id=_id(ids[pos]))
+        values[pos] = None
     if required:
-        for pos in np.flatnonzero(pd.isna(values)):
+        for pos in np.flatnonzero(missing):
             problems.add(table, f"{column} is missing", column=column, position=pos, id=ids[pos])
     return values
+
+
+def _id(value):
+    return idrules.shown(value) if isinstance(value, str) else value
 
 
 def parse_bool(table, frame, ids, column, problems, *, default: bool) -> np.ndarray:

@@ -19,8 +19,10 @@ a column named ``gender``, ``race``, ``sex`` or ``ethnicity`` (or ``mentee_``/
 ``mentor_`` + one of those) in a table passed in is dropped unless named in
 ``include=``.
 
-Writing is atomic: each file is written to a temporary file in the same folder,
-then renamed over the target; if anything fails, earlier outputs are left intact.
+Writing is atomic for the whole set of files (:func:`atomic_write`): every file is
+written into a staging folder beside the target first, then swapped in; if anything
+fails, the previous run's files are left exactly as they were. Table names become
+file and sheet names and are checked (:func:`check_names`).
 
 Examples
 --------
@@ -34,8 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -43,9 +43,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MatchingError
+from .atomic import as_path, atomic_write, check_names
 
 __all__ = ["DANGEROUS", "neutralise", "restore", "result_tables", "write_csv", "write_excel", "write_json",
-           "write", "read_back", "atomic_write", "FORMATS"]
+           "write", "read_back", "atomic_write", "check_names", "csv_files", "excel_file", "json_file",
+           "export_files", "FORMATS",
+           "MAX_CELL"]
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +59,8 @@ PROTECTED = frozenset({"gender", "race", "sex", "ethnicity"})
 TABLES = ("pairs", "changes", "withdrawn", "waitlisted", "unmatched", "mentees", "mentors",
           "available_mentors", "history")
 FORMATS = ("csv", "xlsx", "json")
+#: Most characters an Excel cell holds; longer text is refused (the xlsx writer would cut it).
+MAX_CELL = 32_767
 
 
 def neutralise(value):
@@ -90,7 +95,7 @@ def _input_columns(frame: pd.DataFrame, cohort, name: str) -> pd.DataFrame:
             raise MatchingError(
                 f"cannot include '{name}': the {role}s table has no such column (gender and race are kept only "
                 f"as anonymous codes and cannot be exported); columns available: {sorted(people.extra)}")
-        values = dict(zip(people.ids.astype(str), people.extra[name]))
+        values = dict(zip(people.ids.tolist(), people.extra[name]))
         frame[f"{role}_{name}"] = pd.Series([values.get(str(v)) for v in frame[key]], index=frame.index,
                                             dtype=object)
     return frame
@@ -136,9 +141,20 @@ def result_tables(result, *, include: Iterable[str] = ()) -> dict[str, pd.DataFr
     >>> "mentor_name" in result_tables(r, include=["name"])["pairs"]
     True
     """
+    if isinstance(include, str):
+        include = (include,)
+    if not isinstance(include, Iterable) or not all(isinstance(c, str) for c in include):
+        raise MatchingError(f"include must be column names (a list of str); got {include!r}")
     include = tuple(include)
     if isinstance(result, Mapping):
-        tables = {str(k): v for k, v in result.items()}
+        tables = dict(result.items())
+        check_names(tables)
+        wrong = [k for k, v in tables.items() if not isinstance(v, pd.DataFrame)]
+        if wrong:
+            raise MatchingError(f"table '{wrong[0]}' must be a pandas DataFrame; got {type(tables[wrong[0]]).__name__}")
+    elif not any(isinstance(getattr(result, k, None), pd.DataFrame) for k in TABLES):
+        raise MatchingError("nothing to write: expected a match or re-match result or a {name: DataFrame} "
+                            f"mapping; got {type(result).__name__}")
     else:
         tables = {k: getattr(result, k) for k in TABLES if isinstance(getattr(result, k, None), pd.DataFrame)}
         cohort = getattr(result, "cohort", None)
@@ -164,43 +180,23 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def atomic_write(targets: Mapping[Path, Callable[[Path], None]]) -> list[Path]:
-    """Write every target to a temporary sibling, then rename them all into place.
-
-    Every file is fully written before the first rename, so a failure while writing
-    leaves all previous outputs intact. An unwritable destination is a
-    :class:`~matching.MatchingError` naming it.
-    """
-    temps: dict[Path, Path] = {}
-    try:
-        for path, writer in targets.items():
-            if path.is_dir():
-                raise MatchingError(f"cannot write '{path}': it is a folder, not a file")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-            writer(temps[path])
-        for path, temp in temps.items():
-            os.replace(temp, path)
-    except OSError as exc:
-        where = exc.filename or next(iter(targets), "")
-        raise MatchingError(f"cannot write '{where}': {exc.strerror or exc}") from exc
-    finally:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
-    return list(targets)
+def csv_files(tables, folder, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The files :func:`write_csv` writes, as ``{path: writer}`` for :func:`atomic_write`."""
+    folder = as_path(folder, "folder to write")
+    frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
+    check_names(frames)
+    return {folder / f"{name}.csv": (lambda p, f=f: f.to_csv(p, index=False, encoding="utf-8-sig",
+                                                             lineterminator="\r\n"))
+            for name, f in frames.items()}
 
 
 def write_csv(tables, folder, *, include: Iterable[str] = ()) -> list[Path]:
-    """Write each table to ``folder/<name>.csv`` (UTF-8 with BOM, CRLF), neutralised.
+    """Write each table to ``folder/<name>.csv`` (UTF-8 with BOM, CRLF), neutralised, all or none.
 
     Returns the paths written. Read back with :func:`read_back`, or with
     ``pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]).map(restore)``.
     """
-    folder = Path(folder)
-    frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
-    return atomic_write({folder / f"{name}.csv": (lambda p, f=f: f.to_csv(p, index=False, encoding="utf-8-sig",
-                                                                     lineterminator="\r\n"))
-                    for name, f in frames.items()})
+    return atomic_write(csv_files(tables, folder, include=include))
 
 
 def _cell(value):
@@ -213,15 +209,20 @@ def _sheet(book, name: str, frame: pd.DataFrame) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
-    sheet = book.create_sheet(name[:31])
-    sheet.append([str(c) for c in frame.columns])
-    for row_no, row in enumerate(frame.astype(object).itertuples(index=False), start=2):
+    sheet = book.create_sheet(name)
+    header = [str(c) for c in frame.columns]
+    for row_no, row in enumerate([header] + list(frame.astype(object).itertuples(index=False)), start=1):
         cells = [_cell(v) for v in row]
         for col_no, v in enumerate(cells):
-            if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-                raise MatchingError(f"cannot write Excel: table '{name}', row {row_no}, column "
-                                    f"'{frame.columns[col_no]}' holds a control character Excel cannot store; "
+            if not isinstance(v, str):
+                continue
+            where = f"cannot write Excel: table '{name}', row {row_no}, column '{header[col_no][:60]}'"
+            if ILLEGAL_CHARACTERS_RE.search(v):
+                raise MatchingError(f"{where} holds a control character Excel cannot store; "
                                     "export to CSV or JSON instead")
+            if len(v) > MAX_CELL:
+                raise MatchingError(f"{where} holds {len(v):,} characters, more than the {MAX_CELL:,} an Excel "
+                                    "cell holds; export to CSV or JSON instead")
         sheet.append(cells)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -231,11 +232,13 @@ def _sheet(book, name: str, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[sheet.cell(1, k + 1).column_letter].width = min(max(width + 2, 8), 60)
 
 
-def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
-    """Write each table to a sheet of one ``.xlsx`` workbook, neutralised."""
+def excel_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The workbook :func:`write_excel` writes, as ``{path: writer}`` for :func:`atomic_write`."""
     from openpyxl import Workbook
 
+    path = as_path(path, "workbook to write")
     frames = {name: _safe_frame(t) for name, t in result_tables(tables, include=include).items()}
+    check_names(frames, sheets=True)
 
     def writer(temp: Path) -> None:
         book = Workbook()
@@ -245,7 +248,12 @@ def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
         with open(temp, "wb") as fh:
             book.save(fh)
 
-    return atomic_write({Path(path): writer})[0]
+    return {path: writer}
+
+
+def write_excel(tables, path, *, include: Iterable[str] = ()) -> Path:
+    """Write each table to a sheet of one ``.xlsx`` workbook, neutralised."""
+    return atomic_write(excel_file(tables, path, include=include))[0]
 
 
 def _json_default(value):
@@ -262,32 +270,39 @@ def _records(frame: pd.DataFrame) -> dict:
                                                                      for r in rows]}
 
 
-def write_json(tables, path, *, include: Iterable[str] = ()) -> Path:
-    """Write ``{"summary", "info", "tables": {name: {"columns", "records"}}}`` (text as-is)."""
+def json_file(tables, path, *, include: Iterable[str] = ()) -> dict[Path, Callable[[Path], None]]:
+    """The file :func:`write_json` writes, as ``{path: writer}`` for :func:`atomic_write`."""
+    path = as_path(path, "file to write")
     data = {"format": "mentor-matching", "version": 1}
     if not isinstance(tables, Mapping):
         data["summary"] = getattr(tables, "summary", None)
         info = getattr(tables, "info", None)
         data["info"] = info.to_dict() if info is not None else None
     frames = result_tables(tables, include=include)
+    check_names(frames)
     if data.get("summary") is not None:
         frames.pop("summary", None)  # kept as a dict above, with its types
     data["tables"] = {name: _records(f) for name, f in frames.items()}
     text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False, default=_json_default)
+    return {path: lambda temp: temp.write_text(text, encoding="utf-8")}
 
-    def writer(temp: Path) -> None:
-        temp.write_text(text, encoding="utf-8")
 
-    return atomic_write({Path(path): writer})[0]
+def write_json(tables, path, *, include: Iterable[str] = ()) -> Path:
+    """Write ``{"summary", "info", "tables": {name: {"columns", "records"}}}`` (text as-is)."""
+    return atomic_write(json_file(tables, path, include=include))[0]
+
+
+def export_files(result, dest, *, format: str = "csv", include: Iterable[str] = ()) -> dict:
+    """``{path: writer}`` of :func:`write` (to add more files, e.g. a report, to one atomic set)."""
+    if format not in FORMATS:
+        raise MatchingError(f"The 'format' option must be one of {list(FORMATS)}. Got {format!r} instead.")
+    make = {"csv": csv_files, "xlsx": excel_file, "json": json_file}[format]
+    return make(result, dest, include=include)
 
 
 def write(result, dest, *, format: str = "csv", include: Iterable[str] = ()) -> list[Path]:
-    """Write in one of :data:`FORMATS`: ``csv`` into folder ``dest``, else file ``dest``."""
-    if format not in FORMATS:
-        raise MatchingError(f"The 'format' option must be one of {list(FORMATS)}. Got {format!r} instead.")
-    if format == "csv":
-        return write_csv(result, dest, include=include)
-    return [(write_excel if format == "xlsx" else write_json)(result, dest, include=include)]
+    """Write in one of :data:`FORMATS`: ``csv`` into folder ``dest``, else file ``dest``; all files or none."""
+    return atomic_write(export_files(result, dest, format=format, include=include))
 
 
 def _restored(frame: pd.DataFrame) -> pd.DataFrame:
@@ -303,7 +318,17 @@ def read_back(path) -> pd.DataFrame | dict[str, pd.DataFrame]:
     back as text, ``None`` where empty (an empty text and a missing value are the
     same cell in a spreadsheet); JSON values keep their JSON types.
     """
-    path = Path(path)
+    path = as_path(path, "export to read")
+    try:
+        return _read_back(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, unreadable or not our export
+        if isinstance(exc, MatchingError):
+            raise
+        raise MatchingError(f"cannot read '{path}' back as an export: {getattr(exc, 'strerror', None) or exc}") \
+            from exc
+
+
+def _read_back(path: Path):
     read_csv = lambda p: _restored(pd.read_csv(p, dtype=str, keep_default_na=False,  # noqa: E731
                                                na_values=[""], encoding="utf-8-sig"))
     if path.is_dir():

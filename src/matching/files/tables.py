@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from .excel import excel_rows
 from .latest import keep_latest as latest_rows
+from .provenance import Lines, lines_of
 
 __all__ = ["Table", "read_table", "as_table", "normalize_header", "MAX_BYTES", "MAX_ROWS", "EXCEL_SUFFIXES"]
 
@@ -59,9 +60,11 @@ class Table:
     lines: np.ndarray | None = None
 
     def row_label(self, position: int):
-        """The row as a person would find it: line number in a file, else index label."""
+        """The row as a person would find it: line number in a file (None if it cannot be
+        told, e.g. an edited row of a re-sorted frame), else index label."""
         if self.lines is not None:
-            return int(self.lines[position])
+            line = int(self.lines[position])
+            return line if line >= 0 else None
         if self.from_file:
             return int(position) + 2
         label = self.frame.index[position]
@@ -71,7 +74,9 @@ class Table:
         """Every row's label (vectorized :meth:`row_label`), as an object array."""
         n = len(self.frame)
         if self.lines is not None:
-            return np.asarray(self.lines, dtype=np.int64).astype(object)
+            out = np.asarray(self.lines, dtype=np.int64).astype(object)
+            out[np.asarray(self.lines) < 0] = None
+            return out
         if self.from_file:
             return (np.arange(n) + 2).astype(object)
         return np.asarray(self.frame.index.tolist() + [None], dtype=object)[:n]
@@ -120,6 +125,8 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
     >>> df["id"].iloc[0]
     'M001'
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError([{"problem": f"read_table needs a path (str or os.PathLike); got {type(path).__name__}"}])
     table = _read(Path(os.fspath(path)), sheet=sheet, encoding=encoding, columns=columns, header=header,
                   max_bytes=MAX_BYTES if max_bytes is None else max_bytes,
                   max_rows=MAX_ROWS if max_rows is None else max_rows)
@@ -128,33 +135,8 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
                                   lines=table.lines, normalize=normalize_header)
         table = Table(frame=kept, source=table.source, sheet=table.sheet, from_file=True, lines=lines)
     frame = table.frame
-    frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": _Lines(table.lines)}
+    frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": Lines(table.lines, frame)}
     return frame
-
-
-class _Lines:
-    """Line numbers kept in ``DataFrame.attrs``: shared (pandas deep-copies attrs on
-    every operation), read-only, and comparable (``pd.concat`` compares attrs)."""
-
-    __slots__ = ("array",)
-
-    def __init__(self, array):
-        self.array = np.array(array, dtype=np.int64)
-        self.array.flags.writeable = False
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __copy__(self):
-        return self
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, _Lines) and np.array_equal(self.array, other.array)
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        return f"<line numbers of {len(self.array)} rows>"
 
 
 def _fail(path: Path, problem: str, sheet=None, **kw):
@@ -305,17 +287,8 @@ def as_table(data, role: str) -> Table | None:
 
 def _frame_table(frame: pd.DataFrame, role: str) -> Table:
     info = frame.attrs.get(_ATTR) if isinstance(frame.attrs, dict) else None
-    lines = info.get("lines") if isinstance(info, dict) else None
-    lines = lines.array if isinstance(lines, _Lines) else None
-    if lines is not None:
-        index = frame.index
-        if isinstance(index, pd.RangeIndex) and len(index) == len(lines) and index.start == 0 and index.step == 1:
-            pass
-        elif (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and len(index)
-              and index.min() >= 0 and index.max() < len(lines)):
-            lines = lines[index.to_numpy()]
-        else:
-            lines = None
+    kept = info.get("lines") if isinstance(info, dict) else None
+    lines = lines_of(frame, kept) if isinstance(kept, Lines) else None
     if lines is None:
         return Table(frame=frame, source=role)
     return Table(frame=frame, source=str(info.get("source") or role), sheet=info.get("sheet"), from_file=True,

@@ -23,7 +23,9 @@ from ..checkpoint.rematch import rematch as _rematch
 from ..checkpoint.survey import SURVEY_ALIASES, read_survey
 from ..files.tables import normalize_header
 from ..errors import MatchingError
+from ..groups import groups as _groups
 from . import store
+from .backup import restore
 from .inputs import column_of, frame_of, ids_of, known_pairs, merged_pairs, raise_priorities
 from .schema import TABLES, connect
 
@@ -217,15 +219,18 @@ class Program:
         return self.save(result, session=session)
 
     def groups(self, people, *, session: str, history=None, **options):
-        """:func:`matching.groups` with every earlier group in ``history`` (no two people share a group twice)."""
-        from ..groups import groups as _groups
-
-        earlier = self._frame("SELECT g.person_id AS id, g.session || '/' || g.step_id || '/' || g.grp AS grp "
-                              "FROM groups g ORDER BY g.step_id, g.person_id", columns=["id", "group"])
-        own = frame_of(history, "history")
-        if own is not None and len(own):
-            earlier = pd.concat([own.astype(str).assign(group="given/" + own.iloc[:, 1].astype(str))[["id", "group"]]
-                                 if "id" in own.columns else own, earlier], ignore_index=True)
+        """:func:`matching.groups` with every earlier group of the ledger in ``history``, so that no
+        two people share a group twice; ``history`` (optional) adds groups the ledger does not know."""
+        people = frame_of(people, "people")
+        here = ids_of(people)
+        earlier = self._frame("SELECT person_id, session || '/' || step_id || '/' || grp FROM groups "
+                              "ORDER BY step_id, person_id", columns=["id", "group"])
+        given = frame_of(history, "history")
+        if given is not None and len(given):
+            given = given.rename(columns={c: normalize_header(c) for c in given.columns})
+            earlier = pd.concat([given[["id", "group"]].astype(str).assign(group=lambda f: "given/" + f["group"]),
+                                 earlier], ignore_index=True)
+        earlier = earlier[earlier["id"].astype(str).str.strip().isin(here)].reset_index(drop=True)
         result = _groups(people, history=earlier if len(earlier) else None, **options)
         return self.save(result, session=session)
 
@@ -246,8 +251,6 @@ class Program:
     @classmethod
     def restore(cls, json_path, db_path, **kwargs) -> Program:
         """A new ledger at ``db_path`` (which must not exist yet) from an :meth:`export` file."""
-        from .backup import restore
-
         restore(json_path, db_path)
         return cls(db_path, **kwargs)
 

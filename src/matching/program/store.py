@@ -95,6 +95,9 @@ def _decisions(result, when: str) -> list:
 
 def _info(result) -> tuple[dict, str, str, dict]:
     info = getattr(result, "info", None)
+    if isinstance(info, dict):  # a GroupResult keeps its solve record as a dict
+        return (_plain(dict(info.get("settings") or {})), str(info.get("input_hash", "")),
+                str(getattr(result, "status", "")), _plain(dict(result.summary)))
     if info is not None:
         return dict(info.settings), str(info.input_hash), str(info.status), _plain(dict(result.summary))
     settings = getattr(result, "settings", None)

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 
@@ -27,9 +28,10 @@ import pandas as pd
 from . import charts
 from ..errors import MatchingError
 from ..files.export import atomic_write
+from ..files.ids import canonical
 from .privacy import diversity_table
 
-__all__ = ["result_html", "report_html", "write_report", "explanation_text", "summary_rows"]
+__all__ = ["result_html", "report_html", "write_report", "report_file", "explanation_text", "summary_rows"]
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
@@ -132,6 +134,7 @@ def _fallback_explanation(result, row) -> str:
 
 def explanation_text(result, mentee_id) -> str:
     """Why this mentee got this mentor: ``result.explain`` where available, else the parts."""
+    mentee_id = canonical(mentee_id)
     match = result.pairs[result.pairs["mentee_id"] == mentee_id]
     if len(match):
         if hasattr(result, "explain"):
@@ -238,5 +241,13 @@ def write_report(result, path, *, title: str = "Mentoring match report", explana
         Add each pair's explanation (folded, opens on click without JavaScript); a
         ``{mentee_id: text}`` dict supplies texts already computed.
     """
+    return atomic_write(report_file(result, path, title=title, explanations=explanations))[0]
+
+
+def report_file(result, path, *, title: str = "Mentoring match report", explanations=True) -> dict:
+    """``{path: writer}`` of :func:`write_report`, to write the report in one
+    :func:`~matching.files.export.atomic_write` set with other files."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise MatchingError(f"the report to write must be a path (str or os.PathLike); got {path!r}")
     text = report_html(result, title=title, explanations=explanations)
-    return atomic_write({Path(path): lambda temp: temp.write_text(text, encoding="utf-8")})[0]
+    return {Path(path): lambda temp: temp.write_text(text, encoding="utf-8")}

@@ -23,7 +23,7 @@ def preference_counts(cohort: Cohort, pairs: pd.DataFrame) -> dict:
     their first three choices.
     """
     ranked = np.bincount(cohort.preferences.i, minlength=len(cohort.mentees)) > 0
-    pos = cohort.mentee_index(pairs["mentee_id"].to_numpy(dtype=str))
+    pos = cohort.mentee_index(pairs["mentee_id"].to_numpy(dtype=object))
     has = ranked[pos] if len(pos) else np.zeros(0, bool)
     rank = pairs["preference_rank"].to_numpy(dtype="float64", na_value=np.nan)
     counts = {str(r): int((rank == r).sum()) for r in sorted(set(rank[~np.isnan(rank)].astype(int)))}

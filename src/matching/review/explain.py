@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MatchingError
+from ..files.ids import canonical, closest, shown
 from .audit import blocking_pairs
 from .overrides import Cost, fmt_points, pin_cost
 from .reasons import pin_problem
@@ -139,9 +140,13 @@ class Explanation:
 
 def mentee_position(result, mentee_id) -> int:
     """Position of a mentee id, or an InputError naming it."""
-    pos = result.cohort.mentee_index([str(mentee_id)])[0]
+    mentee_id = canonical(mentee_id)
+    pos = result.cohort.mentee_index([mentee_id])[0]
     if pos < 0:
-        raise InputError([{"column": "mentee_id", "id": str(mentee_id), "problem": f"unknown mentee '{mentee_id}'"}])
+        hint = closest([mentee_id], result.cohort.mentees.ids.tolist()).get(mentee_id)
+        hint = f"; did you mean '{shown(hint)}'?" if hint else ""
+        raise InputError([{"column": "mentee_id", "id": shown(mentee_id),
+                           "problem": f"unknown mentee '{shown(mentee_id)}'{hint}"}])
     return int(pos)
 
 
@@ -259,6 +264,7 @@ def explain(result, mentee_id, *, price: bool = True) -> Explanation:
     ``price=False`` skips the re-solves (costs are None): for quick reports of large cohorts.
     """
     i = mentee_position(result, mentee_id)
+    mentee_id = result.cohort.mentees.ids[i]
     j = int(result.assignment.mentor_of[i])
     if j < 0:
         reason = result.unmatched.set_index("mentee_id")["reason"].get(str(mentee_id), "")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MatchingError
+from ..files.ids import shown, suggest
 from ..cohort.model import Cohort, PairTable
 from ..cohort.validate import cohort_hash
 from .outcome import PRIORITY_RESOLUTION, Outcome
@@ -99,7 +100,8 @@ def changed_cohort(cohort: Cohort, *, pins=None, exclusions=None, capacity=None)
     for name, extra in (("pins", pins), ("exclusions", exclusions)):
         if extra is not None:
             old = getattr(cohort, name)
-            i, j, values = (np.asarray(a) for a in extra)
+            i, j = np.asarray(extra[0]), np.asarray(extra[1])
+            values = np.array(list(extra[2]) + [None], dtype=object)[:-1]  # text as given, not fixed-width
             keep = np.zeros(len(i), bool)
             keep[np.unique(i.astype(np.int64) * (1 << 32) + j, return_index=True)[1]] = True
             keep &= ~old.contains(i, j) if len(old) else True
@@ -194,9 +196,12 @@ def _validate(result: Outcome, frame: pd.DataFrame, kind: str):
     i = cohort.mentee_index([x or "" for x in frame["mentee_id"]])
     j = cohort.mentor_index([x or "" for x in frame["mentor_id"]])
     for who, pos, col in (("mentee", i, "mentee_id"), ("mentor", j, "mentor_id")):
+        people = cohort.mentees if who == "mentee" else cohort.mentors
+        hint = suggest(people.ids.tolist()) if (pos < 0).any() else None
         for row in np.flatnonzero(pos < 0):
-            problems.append({"file": file, "row": int(row), "column": col, "id": frame[col][row],
-                             "problem": f"{file}: unknown {who} '{frame[col][row]}'"})
+            value = frame[col][row]
+            problems.append({"file": file, "row": int(row), "column": col, "id": shown(value),
+                             "problem": f"{file}: unknown {who} '{shown(value)}'{hint(value)}"})
     ok = (i >= 0) & (j >= 0)
     pins = (np.concatenate([cohort.pins.i, i[ok]]), np.concatenate([cohort.pins.j, j[ok]])) if kind == "pin" \
         else (cohort.pins.i, cohort.pins.j)

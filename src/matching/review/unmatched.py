@@ -110,6 +110,7 @@ class UnmatchedExplanation:
 def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
     """Explain why ``mentee_id`` is unmatched (see :meth:`MatchResult.explain_unmatched`)."""
     i = mentee_position(result, mentee_id)
+    mentee_id = result.cohort.mentees.ids[i]
     cohort, settings = result.cohort, result.settings
     if result.assignment.mentor_of[i] >= 0:
         mid = cohort.mentors.ids[result.assignment.mentor_of[i]]
@@ -118,7 +119,7 @@ def explain_unmatched(result, mentee_id) -> UnmatchedExplanation:
     masks = {k: v[0] for k, v in rule_masks(Pairs.listed(cohort, settings, [[i]], np.arange(m)[None, :])).items()}
     stack = np.array([masks[r] for r in RULES]).reshape(len(RULES), m)
     n_broken = (~stack).sum(axis=0)
-    ids = cohort.mentors.ids.astype(str)
+    ids = np.asarray(cohort.mentors.ids, dtype=object)
     relax = tuple(Relaxation(rule, tuple(ids[~masks[rule] & (n_broken == 1)])) for rule in RELAXABLE
                   if (~masks[rule] & (n_broken == 1)).any())
     full = np.flatnonzero(n_broken == 0)

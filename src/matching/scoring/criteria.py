@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cohort.values import keys
-from ..errors import MatchingError
+from ..errors import InputError, MatchingError
 from .rules import Pairs
 
 __all__ = ["BUILTIN", "relatedness_matrix", "user_function_values"]
@@ -125,6 +125,26 @@ BUILTIN = {
 }
 
 
+def _refuse(name: str, problem: str) -> InputError:
+    return InputError([{"column": "extra_criteria", "problem": f"criterion '{name}' {problem}"}])
+
+
+def _as_floats(name: str, values) -> np.ndarray:
+    """What a user criterion returned as a float array, or an InputError naming it (ragged lists too)."""
+    if isinstance(values, (str, bytes, dict)) or values is None:
+        raise _refuse(name, f"must return numbers; got {type(values).__name__}")
+    try:
+        if np.iscomplexobj(values):
+            raise _refuse(name, "must return real numbers; got complex values")
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, MatchingError):
+            raise
+        ragged = "inhomogeneous" in str(exc) or "sequence" in str(exc)
+        got = "a ragged list (rows of different lengths)" if ragged else type(values).__name__
+        raise _refuse(name, f"must return numbers in a (mentees, mentors) array; got {got}") from None
+
+
 def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
     """Call a user criterion on these pairs and check what it returns."""
     cohort = p.cohort
@@ -138,19 +158,13 @@ def user_function_values(name: str, func, p: Pairs) -> np.ndarray:
         raise
     except Exception as exc:  # a user's function may raise anything: report it as ours, naming it
         raise MatchingError(f"criterion '{name}' raised {type(exc).__name__}: {exc}") from exc
-    if np.iscomplexobj(values):
-        raise MatchingError(f"criterion '{name}' must return real numbers; got complex values")
-    try:
-        values = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise MatchingError(f"criterion '{name}' must return numbers; got {type(values).__name__}") from None
+    values = _as_floats(name, values)
     if values.shape != expected:
-        raise MatchingError(f"criterion '{name}' must return an array of shape (mentees, mentors) = "
-                            f"{expected}; got {values.shape}")
+        raise _refuse(name, f"must return an array of shape (mentees, mentors) = {expected}; got {values.shape}")
     if not np.isfinite(values).all():
-        raise MatchingError(f"criterion '{name}' returned NaN or infinite values; scores must be finite")
+        raise _refuse(name, "returned NaN or infinite values; scores must be finite")
     if np.abs(values).max(initial=0.0) > 1e6:
-        raise MatchingError(f"criterion '{name}' returned values beyond +/-1e6; rescale it")
+        raise _refuse(name, "returned values beyond +/-1e6; rescale it")
     if not p.matrix:
         values = values[inverse.reshape(-1), p.mentor_pos.reshape(-1)].reshape(p.shape)
     return values
