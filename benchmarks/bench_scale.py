@@ -2,10 +2,14 @@
 
 Each size runs in its own subprocess (so peak memory is that size's alone). For each
 size it prints the median time of every stage of ``match()`` (validate, score, solve,
-result), the peak resident memory, the objective and the certificate of optimality,
+result; the solve split into min-cost flow and certificate scans, summed over rounds), the
+peak resident memory (``ru_maxrss`` of the size's process after ``match()``), the
+objective and the certificate of optimality (rounds, of which re-solved locally; arcs in
+the first and last flow graph; pairs scored),
 and, in the same process and on the same cohort:
 
-* ``score-pass``: one pass scoring every pair with numpy, no solving (the floor);
+* ``score-pass``: one pass scoring every pair with numpy, no solving (the floor;
+  ``x floor`` is ``match()`` over it);
 * ``scipy``: ``scipy.optimize.linear_sum_assignment`` on the dense matrix of the same
   candidates (mentors expanded into seats, same lexicographic objective), solve time
   only; its optimum must equal ours;
@@ -16,6 +20,7 @@ Usage::
     python benchmarks/bench_scale.py                      # 1000 5000 20000 50000
     python benchmarks/bench_scale.py --sizes 1000 5000 --repeats 5
     python benchmarks/bench_scale.py --scipy-max 5000     # skip scipy above 5,000
+    python benchmarks/bench_scale.py --sizes 50000 100000 --scipy-max 0
 
 Results are also written to ``benchmarks/results/scale-<time>.json``.
 """
@@ -45,7 +50,7 @@ def _dense_scipy(cohort, settings, result, budget_bytes: float):
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    from matching import kernel
+    from matching.scoring import kernel
     from matching.review.result import PRIORITY_RESOLUTION
 
     n, cap = len(cohort.mentees), cohort.mentors.capacity
@@ -74,7 +79,7 @@ def _score_pass(cohort, settings) -> float:
     """Seconds to score every pair once (allowed mask and integer totals), no solving."""
     import numpy as np
 
-    from matching import kernel
+    from matching.scoring import kernel
 
     kernel._CACHE[0] = None
     started = time.perf_counter()
@@ -137,21 +142,27 @@ def _fmt(x, digits=2) -> str:
 
 
 def table(results: list) -> str:
-    head = ("mentees", "mentors", "allowed", "gen", "validate", "score", "solve", "result", "match", "peak MB",
-            "score-pass", "scipy", "ratio", "greedy gap", "rounds", "arcs", "same optimum")
+    head = ("mentees", "mentors", "allowed", "gen", "validate", "score", "solve", "flow", "scan", "result", "match",
+            "peak MB", "score-pass", "x floor", "scipy", "ratio", "greedy gap", "rounds (local)", "arcs first/last",
+            "pairs scored", "same optimum")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for r in results:
         med = {k: statistics.median(run[k] for run in r["runs"]) for k in ("wall",) + STAGES}
         scipy_s = r.get("scipy_seconds")
         same = "-" if scipy_s is None else str((r["scipy_priority"], r["scipy_score"]) == (r["matched_priority"], r["score"]))
         gap = 100 * (r["score"] - r["greedy_score"]) / max(abs(r["score"]), 1)
-        cert = r["certificate"]
+        cert, rounds = r["certificate"], r["rounds"]
+        flow, scan = (sum(x[k] for x in rounds) if rounds else None for k in ("flow_seconds", "scan_seconds"))
+        local = sum(x.get("solve") == "local" for x in rounds)
+        arcs = f"{rounds[0]['arcs']:,} / {rounds[-1]['arcs']:,}" if rounds else f"{r['candidates']:,}"
         lines.append(" | ".join([
             f"{r['mentees']:,}", f"{r['mentors']:,}", f"{r['allowed_pairs']:,}", _fmt(r["generate"]),
-            *(_fmt(med[k]) for k in STAGES), _fmt(med["wall"]), f"{r['peak_mb']:,.0f}", _fmt(r["score_pass"]),
+            *(_fmt(med[k]) for k in STAGES[:3]), _fmt(flow), _fmt(scan), _fmt(med["result"]), _fmt(med["wall"]),
+            f"{r['peak_mb']:,.0f}", _fmt(r["score_pass"]), _fmt(med["wall"] / r["score_pass"], 1),
             _fmt(scipy_s), _fmt(None if scipy_s is None else med["wall"] / scipy_s, 3),
             f"{gap:.2f}% ({r['mentees'] - r['greedy_matched']} unmatched)",
-            str(cert.get("rounds", "-")), f"{cert.get('arcs', r['candidates']):,}", same]))
+            f"{cert['rounds']} ({local})" if rounds else "-", arcs, f"{cert.get('pairs_scored', r['candidates']):,}",
+            same]))
     return "\n".join(lines)
 
 

@@ -22,7 +22,11 @@ from ..scoring.scores import Candidates, score_pairs
 from ..scoring.sparse import best_reduced, build_candidates
 from ..solvers.certified import solve_certified
 from ..solvers.cpsat import solve_cpsat
+from ..cohort.goals import parse_goals
+from ..scoring.diagnose import diagnose_cohort
 from ..solvers.flow import solve_flow
+from ..solvers.goal_flows import flow_goals, solve_goal_flows
+from ..solvers.goal_search import search_fits, solve_goal_search
 from ..solvers.problem import Assignment, Problem
 from .outcome import PRIORITY_RESOLUTION, Outcome, build_outcome
 from .reasons import pin_problem
@@ -95,9 +99,52 @@ def _keeping(problem: Problem, prefer: np.ndarray) -> Problem | None:
     return dataclasses.replace(problem, score=problem.score * k + kept, fixed_score=problem.fixed_score * k)
 
 
+def _wants_flow_goals(settings: Settings) -> bool:
+    """Goals that are exact flows (a KBU load limit, maximin) and the solver is automatic."""
+    return settings.solver == "auto" and bool(settings.targets) and flow_goals(parse_goals(settings.targets))
+
+
+def _wants_search(settings: Settings) -> bool:
+    """Rank lag or mentor KBU shares (no maximin) and the solver is automatic: flows first, CP-SAT after."""
+    return settings.solver == "auto" and bool(settings.targets) and search_fits(parse_goals(settings.targets))
+
+
+def _sparse_goals(settings: Settings) -> bool:
+    """Goals solved on the sparse candidate set, certified over every allowed pair like the plain match."""
+    return _wants_flow_goals(settings) or _wants_search(settings)
+
+
 def _wants_cpsat(settings: Settings) -> bool:
-    """CP-SAT when asked for, or when cohort goals are set and the solver is automatic."""
-    return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets))
+    """CP-SAT when asked for, or when cohort goals other than flows are set and the solver is automatic."""
+    return settings.solver == "cpsat" or (settings.solver == "auto" and bool(settings.targets)
+                                          and not _wants_flow_goals(settings))
+
+
+def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,
+                solved: Assignment | None) -> Assignment:
+    """The flow goals (or the flow-first search), from the plain optimum; certified over every
+    allowed pair by ``best_reduced`` scans. Without a matching meeting the hard goals, the
+    full CP-SAT model decides on every allowed pair."""
+    started = time.perf_counter()
+    plain = solved if solved is not None else solve_flow(problem)
+    scan, bound, score_range = None, None, (int(cands.total.min(initial=0)), int(cands.total.max(initial=0)))
+    if not cands.complete:
+        def scan(rows, price, k):
+            return best_reduced(cohort, settings, rows, price, k=k)
+        bound, score_range = cands.bound, cands.score_range
+    goals = parse_goals(settings.targets)
+    kw = dict(score_range=score_range, scan=scan, bound=bound)
+    if _wants_flow_goals(settings):  # exact flows: no diagnosis needed (it costs a scoring pass)
+        return solve_goal_flows(problem, cohort, settings, goals, plain, **kw)
+    kw["diagnosis"] = diagnose_cohort(cohort, settings, cands).short()
+    done = solve_goal_search(problem, cohort, settings, goals, p_star=plain.matched_priority, **kw)
+    if done is not None:
+        return done
+    if not cands.complete:
+        cands = build_candidates(cohort, settings)
+        problem = make_problem(cohort, settings, cands)
+    left = settings.time_limit - (time.perf_counter() - started)  # the search's time counts
+    return solve_cpsat(problem, cohort, settings.replace(time_limit=max(left, 1.0)), cands)
 
 
 def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidates,
@@ -107,6 +154,8 @@ def _solve(problem: Problem, cohort: Cohort, settings: Settings, cands: Candidat
     ``solved`` is the certified min-cost flow optimum when ``cands`` is a sparse
     candidate set (large cohorts; see :func:`_certify`).
     """
+    if _sparse_goals(settings):
+        return _goal_flows(problem, cohort, settings, cands, solved)
     if _wants_cpsat(settings):
         return solve_cpsat(problem, cohort, settings, cands)
     if solved is not None:
@@ -120,17 +169,23 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
     Returns the candidate set grown by the pairs the certificate added, and the optimum.
     """
     def scan(rows, price):
-        return best_reduced(cohort, settings, rows, price, k=scoring.TOP_K)
+        return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
 
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
                                           score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed)
-    if len(i):
-        i, j = np.concatenate([cands.i, i]), np.concatenate([cands.j, j])
-        order = np.lexsort((j, i))
-        i, j = i[order], j[order]
-        parts = score_pairs(cohort, settings, i, j)
-        cands = dataclasses.replace(cands, i=i, j=j, parts=parts, total=parts.sum(axis=1))
-    return cands, assignment
+    return _with_pairs(cohort, settings, cands, i, j), assignment
+
+
+def _with_pairs(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> Candidates:
+    """``cands`` grown by the pairs ``(i, j)`` it lacks (a sparse set: the certificate added them)."""
+    fresh = ~np.isin(i * len(cohort.mentors) + j, cands.i * len(cohort.mentors) + cands.j)
+    if not fresh.any():
+        return cands
+    i, j = np.concatenate([cands.i, i[fresh]]), np.concatenate([cands.j, j[fresh]])
+    order = np.lexsort((j, i))
+    i, j = i[order], j[order]
+    parts = score_pairs(cohort, settings, i, j)
+    return dataclasses.replace(cands, i=i, j=j, parts=parts, total=parts.sum(axis=1))
 
 
 def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
@@ -145,7 +200,7 @@ def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
     if cands is None:
         # Cohort goals need every allowed pair: the sparse set's certificate covers only
         # the goal-free problem, so a goal solved on it could be wrongly infeasible.
-        limit = None if _wants_cpsat(settings) else scoring.FULL_LIMIT
+        limit = None if _wants_cpsat(settings) and not _sparse_goals(settings) else scoring.FULL_LIMIT
         cands = build_candidates(cohort, settings, limit=limit, k=scoring.TOP_K)
     seconds["score"] = time.perf_counter() - started
     check_weights(cohort, settings)
@@ -155,13 +210,16 @@ def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
         cands, solved = _certify(cohort, settings, cands)
     problem = make_problem(cohort, settings, cands)
     keeping = None
-    if prefer is not None and solved is None and not _wants_cpsat(settings):
+    if prefer is not None and solved is None and not _wants_cpsat(settings) and not _wants_flow_goals(settings):
         keeping = _keeping(problem, prefer)
     assignment = _solve(keeping or problem, cohort, settings, cands, solved)
     if keeping is not None:  # report the true score, not the scaled one
         i = np.flatnonzero(assignment.mentor_of >= 0)
         true = int(score_pairs(cohort, settings, i, assignment.mentor_of[i]).sum())
         assignment = dataclasses.replace(assignment, score=true)
+    if not cands.complete:  # the goal flows' certificates may choose pairs the set lacks
+        chosen = np.flatnonzero(assignment.mentor_of >= 0)
+        cands = _with_pairs(cohort, settings, cands, chosen, assignment.mentor_of[chosen])
     started = time.perf_counter()
     result = build_outcome(cohort, settings, cands, assignment, seconds)
     result.info.seconds["result"] = time.perf_counter() - started

@@ -26,7 +26,8 @@ from .rules import Pairs
 from ..cohort.settings import BUILTIN_CRITERIA, Settings
 
 __all__ = ["RESOLUTION", "to_units", "Candidates", "criterion_names",
-           "score_pairs", "criterion_values", "block_rows", "FULL_LIMIT", "TOP_K", "NO_BOUND"]
+           "score_pairs", "criterion_values", "block_rows", "FULL_LIMIT", "TOP_K", "MENTOR_K", "SCAN_K",
+           "NO_BOUND"]
 
 #: Score units per point: parts and totals are multiples of 1/RESOLUTION.
 RESOLUTION = 1000
@@ -38,7 +39,9 @@ FULL_LIMIT = 2_000_000
 #: Mentors kept per mentee (at least; ties and a margin may keep up to twice as many).
 TOP_K = 10
 #: Mentees kept per mentor (so that mentors few mentees rank highly stay connected).
-MENTOR_K = 3
+MENTOR_K = 15
+#: Pairs per mentee the certificate's scan returns (more pairs, fewer mentees scanned again).
+SCAN_K = 30
 #: ``Candidates.bound`` of a mentee whose every allowed pair is listed.
 NO_BOUND = np.iinfo(np.int64).min
 def to_units(values: np.ndarray) -> np.ndarray:

@@ -95,30 +95,60 @@ def _top(kern: Kernel, k: int, rows: np.ndarray, floor: np.ndarray):
     sel, off = _shifted(kern, *kern.score(rows))
     rr, cc, value, bound = _select(sel, k)
     bound[bound != NO_BOUND] -= off
-    col_best = sel.max(axis=0).astype(np.int64)
+    col_arg = sel.argmax(axis=0)
+    col_best = sel[col_arg, np.arange(sel.shape[1])].astype(np.int64)
     cols = np.flatnonzero((col_best > 0) & (col_best - off > floor))
-    mentor_side = (cols, rows[sel[:, cols].argmax(axis=0)], col_best[cols] - off)
+    mentor_side = (cols, rows[col_arg[cols]], col_best[cols] - off)
     best = int(col_best.max(initial=0)) - off
     counts = None if kern.fast_rules else (np.count_nonzero(sel > 0, axis=1), np.count_nonzero(sel > 0, axis=0))
     return rows[rr], cc, value - off, bound, best, mentor_side, counts
 
 
+def _rank_in_groups(keys: np.ndarray) -> np.ndarray:
+    """Position of each entry of sorted ``keys`` among the entries equal to it.
+
+    >>> _rank_in_groups(np.array([3, 3, 5, 7, 7, 7])).tolist()
+    [0, 1, 0, 0, 1, 2]
+    """
+    at = np.arange(len(keys))
+    new = np.ones(len(keys), bool)
+    new[1:] = keys[1:] != keys[:-1]
+    return at - np.maximum.accumulate(np.where(new, at, 0))
+
+
 class _MentorBest:
-    """Each mentor's ``k`` best mentees seen so far (ties: the earlier block wins)."""
+    """Each mentor's ``k`` best mentees seen so far (ties: the earlier block wins).
+
+    Blocks' offers are buffered and merged in batches (one sort per batch, not per block).
+    """
 
     def __init__(self, k: int, m: int):
         self.value = np.full((k, m), NO_BOUND + 1, np.int64)  # + 1: negating it must not overflow
         self.row = np.full((k, m), -1, np.int64)
         self.floor = self.value[-1]  # a view: blocks skip mentors they cannot improve
+        self.offers, self.waiting = [], 0
 
     def merge(self, cols, rows, values) -> None:
-        value = np.vstack([self.value[:, cols], values[None, :]])
-        row = np.vstack([self.row[:, cols], rows[None, :]])
-        order = np.argsort(-value, axis=0, kind="stable")[:len(self.value)]
-        self.value[:, cols] = np.take_along_axis(value, order, axis=0)
-        self.row[:, cols] = np.take_along_axis(row, order, axis=0)
+        self.offers.append((cols, rows, values))
+        self.waiting += len(cols)
+        if self.waiting > 32 * self.value.shape[1]:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.offers:
+            return
+        k, m = self.value.shape
+        cols, rows, values = (np.concatenate([a.ravel()] + [o[f] for o in self.offers])
+                              for f, a in enumerate((np.tile(np.arange(m), k), self.row, self.value)))
+        order = np.lexsort((-values, cols))  # stable: kept entries, then offers in block order
+        rank = _rank_in_groups(cols[order])
+        top = order[rank < k]
+        self.value[rank[rank < k], cols[top]] = values[top]
+        self.row[rank[rank < k], cols[top]] = rows[top]
+        self.offers, self.waiting = [], 0
 
     def pairs(self):
+        self.flush()
         has = self.row >= 0
         return self.row[has], np.nonzero(has)[1], self.value[has]
 

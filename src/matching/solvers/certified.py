@@ -8,12 +8,18 @@ total score). An assignment is optimal for the full problem if, and only if, som
 prices are also tight on its pairs, zero for unmatched mentees and zero for mentors with
 a spare seat (complementary slackness).
 
-:func:`solve_certified` solves a sparse graph (each mentee's best mentors) with
-min-cost flow, recovers prices from its optimum (shortest paths over its residual graph,
-a vectorized Bellman-Ford), and asks the caller to ``scan`` every allowed pair left out
-for one with ``c[i, j] > u[i] + v[j]``. Such pairs are added and the graph re-solved; when
-none is left, the prices prove the answer optimal for every allowed pair: the dual
-objective equals the primal one, as recorded in ``Assignment.extra["certificate"]``.
+:func:`solve_certified` solves a sparse graph (each mentee's best mentors and each
+mentor's best mentees) with min-cost flow, recovers prices from its optimum (shortest
+paths over its residual graph, a vectorized Bellman-Ford), and asks the caller to
+``scan`` the allowed pairs left out for one with ``c[i, j] > u[i] + v[j]``. A mentee is
+scanned only if its bound from its last scan, plus the largest price drop since then
+among the mentors it could still gain from, leaves room for one. Every pair a scan
+returns joins the graph (those close to breaking a price break one soon after), and the
+graph is re-solved: from scratch, or, when only a few mentees' prices broke, only in the
+region around them (:func:`~matching.solvers.warm.local_optimum`), an answer kept only if
+the prices prove it optimal on the whole graph. When no pair breaks a price, the prices
+prove the answer optimal for every allowed pair: the dual objective equals the primal
+one, as recorded in ``Assignment.extra["certificate"]``.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import warnings
 import numpy as np
 
 from ..errors import MatchingWarning, SolverError
-from .flow import STATUS_TEXT, assign, check_weight_range, ortools_version
+from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
+from .warm import local_optimum, optimum
 
 __all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "NO_BOUND"]
 
@@ -41,6 +48,17 @@ _NO_SEAT = np.int64(1) << np.int64(61)
 PRICE_CAP = 1 << 26
 #: Rounds of "scan, add, re-solve" before giving up (each round adds at least one pair).
 MAX_ROUNDS = 60
+#: A round re-solves only near the change when at most this share of mentees have arcs
+#: breaking a price; arcs within ``(score spread) / NEAR`` of tight lead to the region.
+LOCAL = 0.05
+NEAR = 80
+#: Pairs the scan finds join the flow graph when they break a price or come within
+#: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
+JOIN = 20
+#: Largest region (share of mentees) re-solved locally; a cold solve is as cheap beyond.
+REGION = 0.25
+#: Bellman-Ford passes allowed to prove a local re-solve optimal before solving from scratch.
+PROOF_STEPS = 200
 
 
 def certificate_weight(n_mentees: int, score_range) -> int:
@@ -53,36 +71,16 @@ def certificate_weight(n_mentees: int, score_range) -> int:
     return int(1 + n_mentees * (max(int(hi), 0) - min(int(lo), 0)))
 
 
-def _flow(n, m, i, j, score, prio, left, weight, everyone: bool = False):
-    """Optimal ``mentor_of`` (-1 unmatched) on arcs ``(i, j)`` by OR-Tools min-cost flow.
+def _relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
+    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, vectorized).
 
-    With ``everyone``, every mentee with an arc must be matched and only scores count
-    (small costs solve faster); ``None`` if that is infeasible.
+    Raises ``SolverError`` on a negative cycle, or after ``limit`` passes if given.
     """
-    entry = np.zeros(n, np.int64) if everyone else -weight * prio
-    mentor_of, name = assign(n, m, i, j, score, entry, left, bypass=not everyone)
-    if everyone and name == "INFEASIBLE":
-        return None
-    if mentor_of is None:
-        raise SolverError(STATUS_TEXT.get(name, f"unexpected min-cost flow status {name}"), status=name)
-    return mentor_of
-
-
-def optimum(n, m, i, j, score, prio, left, weight):
-    """The lexicographic optimum on arcs ``(i, j)``: scores only when everyone can be matched."""
-    mentor_of = None
-    if left[left > 0].sum() >= len(np.unique(i)):
-        mentor_of = _flow(n, m, i, j, score, prio, left, weight, everyone=True)
-    return mentor_of if mentor_of is not None else _flow(n, m, i, j, score, prio, left, weight)
-
-
-def _relax(d: np.ndarray, tail, head, w) -> int:
-    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, vectorized)."""
     order = np.argsort(tail, kind="stable")
     tail, head, w = tail[order], head[order], w[order]
     ptr = np.searchsorted(tail, np.arange(len(d) + 1))
     active = np.unique(tail)
-    for step in range(len(d) + 2):
+    for step in range(len(d) + 2 if limit is None else min(limit, len(d) + 2)):
         lens = ptr[active + 1] - ptr[active]
         k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
         cand = d[tail[k]] + w[k]
@@ -95,7 +93,7 @@ def _relax(d: np.ndarray, tail, head, w) -> int:
                       "internal error", status="NOT_CERTIFIED")
 
 
-def prices(m, i, j, c, left, mentor_of):
+def prices(m, i, j, c, left, mentor_of, limit: int | None = None):
     """Prices ``(u, v)`` proving ``mentor_of`` optimal on arcs ``(i, j)``: the lowest mentor prices.
 
     Lowest mentor prices (the mentees' best dual) leave the most room for the pairs left
@@ -112,7 +110,7 @@ def prices(m, i, j, c, left, mentor_of):
     np.maximum.at(low, j[alone], c[alone])
     neg = -low
     alt = matched[i] & ~chosen
-    steps = _relax(neg, mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt])
+    steps = _relax(neg, mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt], limit)
     v = -neg
     seats = left > 0
     v[~seats] = _NO_SEAT
@@ -124,17 +122,41 @@ def prices(m, i, j, c, left, mentor_of):
     return u, v, steps
 
 
-def _suspects(bound, ref_of, refs, slack, v, seats, free) -> np.ndarray:
+def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int) -> np.ndarray:
     """Mentees whose left-out pairs might break a price constraint; ``bound`` proves the rest.
 
-    ``bound[i]`` caps ``score - refs[ref_of[i]][j]`` over mentee ``i``'s pairs left out, so
-    ``score - v[j]`` is at most ``bound[i]`` plus the largest price drop since that reference.
+    ``bound[i]`` caps ``score - refs[ref_of[i]][j]`` over mentee ``i``'s pairs left out, and
+    no score exceeds ``top``: a left-out pair breaks ``score - v[j] <= slack[i]`` only at a
+    mentor with ``v[j] < top - slack[i]``, and there ``score - v[j]`` is at most ``bound[i]``
+    plus the largest price drop since that reference among those mentors.
     """
-    if not seats.any():
-        return np.zeros(0, np.int64)
-    drop = np.array([int((ref[seats] - v[seats]).max()) for ref in refs], dtype=np.int64)
     rows = np.flatnonzero(free & (bound != NO_BOUND))
-    return rows[bound[rows] + drop[ref_of[rows]] > slack[rows]]
+    if not seats.any() or not len(rows):
+        return np.zeros(0, np.int64)
+    order = np.argsort(v[seats], kind="stable")
+    reach = np.searchsorted(v[seats][order], top - slack[rows], "left")  # mentors within reach
+    drop = np.zeros(len(rows), np.int64)
+    for r in np.unique(ref_of[rows]).tolist():
+        mine = (ref_of[rows] == r) & (reach > 0)
+        largest = np.maximum.accumulate((refs[r][seats] - v[seats])[order])
+        drop[mine] = largest[reach[mine] - 1]
+    return rows[(reach > 0) & (bound[rows] + drop > slack[rows])]
+
+
+def _solve(n, m, fi, fj, fs, prio, left, weight, warm):
+    """The optimum on the flow graph and prices proving it: re-solved near the change from
+    ``warm`` (the last optimum, near-tight arcs, mentees whose prices broke) when that is
+    proved optimal, else from scratch. Returns ``(mentor_of, c, u, v, steps, how)``."""
+    c = weight * prio[fi] + fs
+    if warm is not None:
+        mentor_of = local_optimum(n, m, fi, fj, fs, prio, left, weight, *warm, largest=REGION)
+        if mentor_of is not None:
+            try:
+                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "local"
+            except SolverError:
+                log.debug("the local re-solve is not optimal for the whole graph: solving from scratch")
+    mentor_of = optimum(n, m, fi, fj, fs, prio, left, weight)
+    return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of), "cold"
 
 
 def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1):
@@ -171,30 +193,38 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     seats = left > 0
     usable = seats[j]
     i, j, score = i[usable], j[usable], score[usable]
+    spread = int(score_range[1]) - int(score_range[0])
+    near, join = max(1, spread // NEAR), max(1, spread // JOIN)
     bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
-    spare = (np.zeros(0, np.int64),) * 3  # known pairs kept out of the flow graph, checked every round
-    added, rounds = ([], [], []), []
+    spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
+    added, rounds, warm = ([], [], []), [], None
     for _ in range(MAX_ROUNDS):
         t0 = time.perf_counter()
-        mentor_of = optimum(n, m, i, j, score, prio, left, weight)
+        mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm)
         t1 = time.perf_counter()
-        c = weight * prio[i] + score
-        u, v, steps = prices(m, i, j, c, left, mentor_of)
         slack = u - weight * prio
-        back = spare[2] - v[spare[1]] > slack[spare[0]]
-        rows = _suspects(bound, ref_of, refs, slack, v, seats, free)
+        gap = spare[2] - v[spare[1]] - slack[spare[0]]
+        rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]))
         keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
         fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
-        rounds.append({"arcs": int(len(i)), "flow_seconds": round(t1 - t0, 4), "bellman_ford_steps": steps,
-                       "rows_scanned": int(len(rows)), "pairs_found": int(len(fresh[0])),
-                       "violations": int(breaks.sum() + back.sum()), "scan_seconds": round(time.perf_counter() - t1, 4)})
+        rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
+                       "bellman_ford_steps": steps, "rows_scanned": int(len(rows)), "pairs_found": int(len(fresh[0])),
+                       "violations": int(breaks.sum() + (gap > 0).sum()),
+                       "scan_seconds": round(time.perf_counter() - t1, 4)})
         log.debug("certificate round %d: %s", len(rounds), rounds[-1])
         if not rounds[-1]["violations"]:
             break
         for store, new in zip(added, fresh):
             store.append(new)
-        i, j, score = (np.concatenate([a, r[back], f[breaks]]) for a, r, f in zip((i, j, score), spare, fresh))
-        spare = tuple(np.concatenate([r[~back], f[~breaks]]) for r, f in zip(spare, fresh))
+        # pairs breaking a price, or within ``join`` of it, join the graph; the others wait
+        found = np.concatenate([gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
+        pool = tuple(np.concatenate([a, f]) for a, f in zip(spare, fresh))
+        go = found >= -join
+        reduced = np.concatenate([score - v[j] - slack[i], found[go]])
+        i, j, score = (np.concatenate([a, p[go]]) for a, p in zip((i, j, score), pool))
+        spare = tuple(p[~go] for p in pool)
+        start = np.unique(pool[0][found > 0])
+        warm = (mentor_of, reduced >= -near, start) if len(start) <= LOCAL * n else None
     else:
         return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
             *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
