@@ -19,6 +19,8 @@ from .errors import (InfeasibleError, InputError, MatchingError, MatchingWarning
                      SolverError)
 from .examples import example_paths, load_example
 from .files.tables import read_table
+from .files.template import write_template
+from .cohort.roles import split_roles
 from .program import Program
 from .checkpoint.rematch import rematch
 from .checkpoint.result import RematchResult
@@ -58,5 +60,7 @@ __all__ = [
     "load_example",
     "example_paths",
     "read_table",
+    "split_roles",
+    "write_template",
     "Program",
 ]

@@ -82,7 +82,7 @@ def match(mentees, mentors, *, settings=None, relatedness=None, exclusions=None,
     started = time.perf_counter()
     with _progress.scope(progress), _progress.bar(3, "reading the tables", unit="step") as bar:
         cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                             extra_criteria=extra_criteria)
+                             extra_criteria=extra_criteria, settings=settings)
         log = read_decisions(decisions) if decisions is not None else None
         if log is not None:
             cohort = apply_upfront(cohort, log)
@@ -143,5 +143,5 @@ def candidates(mentees, mentors, *, settings=None, relatedness=None, exclusions=
     """
     settings = Settings.coerce(settings)
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
+                         extra_criteria=extra_criteria, settings=settings)
     return candidate_frame(cohort, build_candidates(cohort, settings))

@@ -244,7 +244,7 @@ def rematch(current_pairs, mentees, mentors, requests, *, settings=None, related
         history = current_pairs.history
     source = _mentee_source(mentees)
     cohort = load_cohort(source if source is not None else mentees, mentors, relatedness=relatedness,
-                         exclusions=exclusions, pins=pins, extra_criteria=extra_criteria)
+                         exclusions=exclusions, pins=pins, extra_criteria=extra_criteria, settings=settings)
     cp, cohort = load_checkpoint(cohort, settings, current_pairs, requests, history=history, left=left,
                                  waitlist=waitlist, broken_pairs=broken_pairs)
     plan = make_plan(cohort, cp, allow_moves=allow_moves, move_penalty=move_penalty)

@@ -1,4 +1,4 @@
-"""The ``matching`` command: match, rematch, explain, report, sensitivity, groups and a demo.
+"""The ``matching`` command: match, rematch, explain, report, sensitivity, groups, template and a demo.
 
 Exit codes: 0 done; 1 bad input (the library's message on stderr, no traceback);
 2 usage error (from argparse). Run ``matching <command> --help`` for each command.
@@ -15,14 +15,14 @@ import sys
 
 from .._version import __version__
 from ..errors import MatchingError
-from . import demo, explain, groups, match, program, rematch, report, sensitivity
+from . import demo, explain, groups, match, program, rematch, report, sensitivity, template
 from .common import read_inputs
 from .demo import run_demo
 
 __all__ = ["main", "build_parser", "run_demo", "SUBCOMMANDS", "COMMANDS"]
 
 #: The subcommand modules, in the order ``matching --help`` lists them.
-SUBCOMMANDS = (match, rematch, explain, report, sensitivity, groups, demo, program)
+SUBCOMMANDS = (match, rematch, explain, report, sensitivity, groups, template, demo, program)
 #: Each subcommand's name and the function that runs it.
 COMMANDS = {command.NAME: command.run for command in SUBCOMMANDS}
 
@@ -58,7 +58,10 @@ def _ledger_given(argv) -> bool:
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (argparse exits with 2 on usage errors)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(ledger=_ledger_given(argv)).parse_args(argv)
+    parser = build_parser(ledger=_ledger_given(argv))
+    args = parser.parse_args(argv)
+    if getattr(args, "mentors", "") is None and not getattr(args, "role_column", None):
+        parser.error("the mentors file is required (or --role-column COLUMN when one file holds everyone)")
     if args.verbose:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     run = COMMANDS[args.command]

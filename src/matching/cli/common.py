@@ -8,8 +8,11 @@ from pathlib import Path
 from ..files import progress
 from ..api import match
 from ..checkpoint.rematch import rematch
+from ..cohort.roles import split_roles
+from ..errors import InputError
+from ..files.column_map import read_column_map
 from ..files.export import FORMATS, atomic_write, export_files
-from ..files.tables import EXCEL_SUFFIXES, read_table
+from ..files.tables import EXCEL_SUFFIXES, normalize_header, read_table
 from ..groups import groups
 from ..program import Program
 from ..report.html import report_file
@@ -25,11 +28,18 @@ TABLE_ARGS = ("mentees", "mentors", "relatedness", "exclusions", "pins", "curren
               "mentor_pairs", "decisions")
 
 
-def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, decisions: bool = True) -> None:
-    """The input-table options every matching subcommand takes."""
+def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, decisions: bool = True,
+               one_table: bool = False) -> None:
+    """The input-table options every matching subcommand takes.
+
+    ``one_table``: the mentors file may be left out when ``--role-column`` splits the mentees
+    file (a one-form program). ``decisions``: ``--decisions`` replays a committee's log.
+    """
     if people:
         parser.add_argument("mentees", help="mentees table (CSV or Excel)")
-        parser.add_argument("mentors", help="mentors table (CSV or Excel)")
+        parser.add_argument("mentors", nargs="?" if one_table else None,
+                            help="mentors table (CSV or Excel)" + ("; leave out with --role-column" if one_table
+                                                                  else ""))
     parser.add_argument("--relatedness", metavar="FILE", help="area relatedness table: area_a, area_b, relatedness")
     parser.add_argument("--exclusions", metavar="FILE", help="pairs never to form: mentee_id, mentor_id")
     parser.add_argument("--pins", metavar="FILE", help="pairs always to form: mentee_id, mentor_id")
@@ -43,6 +53,18 @@ def add_inputs(parser: argparse.ArgumentParser, *, people: bool = True, decision
         parser.add_argument("--decisions", metavar="FILE",
                             help="a committee's decision log to re-apply (decisions.csv of an earlier run: kind, "
                                  "mentee_id, mentor_id, reason, decided_by, decided_at)")
+    forms = parser.add_argument_group("form exports")
+    forms.add_argument("--columns", metavar="MAP",
+                       help="TOML (or header,field CSV) file mapping form question headers to fields, e.g. "
+                            "'\"What is your department?\" = \"area\"'; [mentees] / [mentors] tables for one side")
+    forms.add_argument("--mentees-sheet", metavar="NAME", help="sheet of the mentees workbook (overrides --sheet)")
+    forms.add_argument("--mentors-sheet", metavar="NAME", help="sheet of the mentors workbook (overrides --sheet)")
+    forms.add_argument("--keep-latest", metavar="COLUMN",
+                       help="of the rows sharing an id (a form submitted twice) keep the one with the latest "
+                            "timestamp in COLUMN, e.g. Timestamp")
+    if people:
+        forms.add_argument("--role-column", metavar="COLUMN",
+                           help="the mentees file is one table of everyone; COLUMN says mentee, mentor or both")
     add_view(parser)
 
 
@@ -75,16 +97,50 @@ def add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def read_inputs(args) -> None:
-    """Read every input file with the ``--encoding`` / ``--sheet`` given (in place on ``args``)."""
-    if not (getattr(args, "encoding", None) or getattr(args, "sheet", None)):
+    """Read every input file with the form-export options given (in place on ``args``)."""
+    one_table = getattr(args, "role_column", None)
+    if one_table and args.mentors not in (None, args.mentees):
+        raise InputError([{"file": str(args.mentors), "problem": (
+            "--role-column splits the mentees file into mentees and mentors; leave the mentors file out")}])
+    if one_table:
+        args.mentors = None
+    options = ("encoding", "sheet", "mentees_sheet", "mentors_sheet", "columns", "keep_latest", "role_column")
+    if not any(getattr(args, name, None) for name in options):
         return
+    maps = read_column_map(args.columns) if getattr(args, "columns", None) else None
+    used: set[str] = set()
     for name in TABLE_ARGS:
         value = getattr(args, name, None)
         if value is None or value == "all":
             continue
-        excel = Path(value).suffix.lower() in EXCEL_SUFFIXES
-        setattr(args, name, read_table(value, encoding=None if excel else args.encoding,
-                                       sheet=args.sheet if excel else None))
+        setattr(args, name, _read_one(args, name, value, maps, used))
+    if maps is not None:
+        unused = [h for h in maps["both"] if h not in used]
+        if unused:
+            raise InputError([{"file": Path(args.columns).name, "column": h, "problem": (
+                "--columns maps this header, but it is a header of neither the mentees nor the mentors file")}
+                for h in unused])
+    if one_table:
+        args.mentees, args.mentors = split_roles(args.mentees, args.role_column)
+
+
+def _read_one(args, name: str, value, maps, used: set):
+    """One input table, read with its sheet, encoding, column map and keep-latest option."""
+    excel = Path(value).suffix.lower() in EXCEL_SUFFIXES
+    sheet = (getattr(args, f"{name}_sheet", None) or args.sheet) if excel else None
+    encoding = None if excel else args.encoding
+    people = name in ("mentees", "mentors")
+    if not people or (maps is None and not args.keep_latest):
+        return read_table(value, encoding=encoding, sheet=sheet)
+    columns = None
+    if maps is not None:
+        headers = {normalize_header(h) for h in read_table(value, encoding=encoding, sheet=sheet).columns}
+        shared = {h: f for h, f in maps["both"].items() if normalize_header(h) in headers}
+        used.update(shared)
+        columns = {**shared, **maps[name]}
+        if getattr(args, "role_column", None):  # one file holds everyone: both sides' entries apply
+            columns = {**shared, **maps["mentees"], **maps["mentors"]}
+    return read_table(value, encoding=encoding, sheet=sheet, columns=columns or None, keep_latest=args.keep_latest)
 
 
 def match_args(args) -> dict:

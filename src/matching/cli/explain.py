@@ -12,7 +12,7 @@ NAME = "explain"
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help="explain one mentee's pair (or why they are unmatched)",
                        description="Match, then explain why a mentee has their mentor, or why none.")
-    add_inputs(p)
+    add_inputs(p)  # mentors stays required: an optional positional before mentee_id confuses argparse
     p.add_argument("mentee_id", help="the mentee to explain")
 
 

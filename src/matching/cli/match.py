@@ -12,7 +12,7 @@ LEDGER = True
 def add_parser(sub, *, ledger: bool = False) -> None:
     p = sub.add_parser(NAME, help="pair mentees with mentors and export the result",
                        description="Pair mentees with mentors; write pairs, unmatched, mentors and summary.")
-    add_inputs(p)
+    add_inputs(p, one_table=True)
     add_outputs(p, "matching-output")
     add_session(p, ledger)
 

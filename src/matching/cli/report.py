@@ -12,7 +12,7 @@ NAME = "report"
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help="write a self-contained HTML report",
                        description="Match, then write one self-contained HTML report (no scripts, no links).")
-    add_inputs(p)
+    add_inputs(p, one_table=True)
     p.add_argument("--out", metavar="FILE", default="matching-report.html",
                    help="report file (default: matching-report.html)")
     p.add_argument("--no-explanations", action="store_true", help="leave out per-pair explanations (faster)")

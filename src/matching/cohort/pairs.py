@@ -3,7 +3,6 @@ user criteria given as tables."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -13,6 +12,7 @@ from ..files import columns as col
 from ..files import ids as idrules
 from ..errors import InputError
 from ..files.tables import Table, as_table
+from . import values as vals
 from .model import PairTable, People, _index_of
 from .settings import BUILTIN_CRITERIA
 
@@ -38,11 +38,13 @@ def id_hint(unknown, known: np.ndarray):
 
 
 def resolve_preferences(side, order, mentees: People, mentors: People, problems) -> PairTable:
-    """Preference lists -> PairTable of ranks; unknown, repeated or self choices are errors.
+    """Preference lists -> PairTable of ranks over (chooser, target) positions.
 
     ``side`` ranks people of ``mentors`` (the other side): the mentees' lists name
     mentors; for the mentors' own lists pass the mentors first and the mentees second
     (rows of the table are then mentors; messages name the roles of the People given).
+    Each choice is an id or a name (see :func:`resolve_choices`); unknown, ambiguous,
+    repeated or self choices are problems.
     """
     prefs = side.preferences
     if not len(prefs):
@@ -50,26 +52,84 @@ def resolve_preferences(side, order, mentees: People, mentors: People, problems)
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.arange(len(order))
     pos = prefs["pos"].to_numpy(dtype=np.int64)
-    mid = idrules.nfc(prefs["item"].to_numpy(dtype=object))
     rank = prefs["rank"].to_numpy(dtype=np.int64)
-    me = side.ids[pos]
-    j = _index_of(mentors.ids, mid)
-    own = mid == me
-    unknown = (j < 0) & ~own
-    twice = pd.DataFrame({"pos": pos, "mid": mid}).duplicated().to_numpy() & ~own & ~unknown
-    bad = own | unknown | twice
-    hint = id_hint(mid[unknown], mentors.ids) if unknown.any() else None
-    for k in np.flatnonzero(bad):
-        if own[k]:
-            problem = f"preferences name the {mentees.role} themself ('{idrules.shown(mid[k])}') at rank {rank[k]}"
-        elif unknown[k]:
-            problem = (f"preferences name unknown {mentors.role} '{idrules.shown(mid[k])}' at rank {rank[k]}"
-                       f"{hint(mid[k])}")
-        else:
-            problem = f"preferences name {mentors.role} '{idrules.shown(mid[k])}' twice"
-        problems.add(side.table, problem, column="preferences", position=pos[k], id=me[k])
-    ok = ~bad
+    items = idrules.nfc(prefs["item"].to_numpy(dtype=object))
+    j = resolve_choices(side.table, side.ids, pos, items, rank, mentors, problems, chooser=mentees.role)
+    ok = j >= 0
     return PairTable.build(inverse[pos[ok]], j[ok], rank[ok], len(mentees))
+
+
+def resolve_choices(table: Table, chooser_ids, pos, items, rank, targets: People, problems, *,
+                    chooser: str = "mentee", column: str = "preferences") -> np.ndarray:
+    """Positions in ``targets`` of ranked choices given by id or by name; -1 where bad.
+
+    Works for either side: mentees choosing mentors, or mentors choosing mentees. An item
+    that is a target's id is that target; otherwise it is compared with the targets'
+    ``name`` column ignoring case, spaces and Unicode forms. A name two targets share is
+    ambiguous (a problem listing their ids); an unknown item gets the closest id or name as
+    a hint; a choice of oneself or the same person twice is a problem. ``pos`` is each item's
+    row position in ``table``, ``chooser_ids`` the ids by row position.
+    """
+    target = targets.role
+    j = _index_of(targets.ids, items)
+    by_name = j < 0
+    names = _names(targets)
+    if by_name.any() and names is not None:
+        j[by_name], ambiguous = _by_name(items[by_name], names)
+    else:
+        ambiguous = {}
+    me = np.asarray(chooser_ids, dtype=object)[pos]
+    chosen = np.array(items, dtype=object)
+    chosen[j >= 0] = targets.ids[j[j >= 0]]
+    own = chosen.astype(str) == me.astype(str)
+    unknown = (j < 0) & ~own
+    keyed = pd.DataFrame({"pos": pos, "j": np.where(j >= 0, j, -1 - np.arange(len(j)))})
+    twice = keyed.duplicated().to_numpy() & ~own & ~unknown
+    hint = _hint(items[unknown], targets, names) if unknown.any() else None
+    shown = {k: idrules.shown(items[k]) for k in np.flatnonzero(own | unknown)}
+    for k in np.flatnonzero(own | unknown | twice):
+        if own[k]:
+            problem = f"{column} name the {chooser} themself ('{shown[k]}') at rank {rank[k]}"
+        elif unknown[k] and vals.key_of(items[k]) in ambiguous:
+            problem = (f"{column} name '{shown[k]}' at rank {rank[k]}, the name of several {target}s "
+                       f"({', '.join(targets.ids[ambiguous[vals.key_of(items[k])]])}); give the id instead")
+        elif unknown[k]:
+            problem = f"{column} name unknown {target} '{shown[k]}' at rank {rank[k]}{hint(items[k])}"
+        else:
+            problem = f"{column} name {target} '{idrules.shown(chosen[k])}' twice"
+        problems.add(table, problem, column=column, position=pos[k], id=me[k])
+    return np.where(own | unknown | twice, -1, j)
+
+
+def _names(people: People) -> np.ndarray | None:
+    """Canonical keys of the ``name`` column, or None when there is none."""
+    names = people.extra.get("name")
+    return None if names is None else vals.keys(col.text_values(pd.Series(names, dtype=object)))
+
+
+def _by_name(items, name_keys) -> tuple[np.ndarray, dict]:
+    """(position of the one target with each item's name or -1, {ambiguous key: ids})."""
+    frame = pd.DataFrame({"key": name_keys, "j": np.arange(len(name_keys))}).dropna()
+    groups = frame.groupby("key")["j"].agg(list)
+    unique = {k: v[0] for k, v in groups.items() if len(v) == 1}
+    ambiguous = {k: v for k, v in groups.items() if len(v) > 1}
+    item_keys = vals.keys(items)
+    j = np.array([unique.get(k, -1) for k in item_keys], dtype=np.int64)
+    return j, {k: ambiguous[k] for k in set(item_keys) & set(ambiguous)}
+
+
+def _hint(unknown, targets: People, name_keys):
+    """``item -> "; did you mean ..."``: the closest name, else the id a spreadsheet change or a
+    look-alike suggests (:func:`id_hint`)."""
+    by_id = id_hint(unknown, targets.ids)
+    names = col.text_values(pd.Series(targets.extra.get("name", []), dtype=object)) if name_keys is not None \
+        else np.zeros(0, object)
+    options = sorted({str(v) for v in names if v is not None})
+
+    def hint(item) -> str:
+        near = vals.closest(str(item), options, cutoff=0.75) if options else None
+        return f"; did you mean '{idrules.shown(near)}'?" if near else by_id(item)
+    return hint
 
 
 def _frame(table: Table, required, problems) -> pd.DataFrame | None:
@@ -79,11 +139,15 @@ def _frame(table: Table, required, problems) -> pd.DataFrame | None:
     return frame
 
 
-def parse_relatedness(table: Table | None, areas: dict, problems, *, check_known: bool = True) -> np.ndarray:
+def parse_relatedness(table: Table | None, areas: dict, problems, *, check_known: bool = True,
+                      names=None) -> np.ndarray:
     """The relatedness table as a symmetric (n_areas, n_areas) array, NaN where unlisted.
 
-    An area no mentee or mentor works in is an error (a typo, most often), except when
-    ``check_known`` is false (one side is empty): then such rows are ignored.
+    ``areas`` maps each area's canonical key (:func:`matching.cohort.values.keys`) to its
+    code, so the table's areas match the cohort's in any case or spacing; ``names`` are the
+    display spellings (for hints). An area no mentee or mentor works in is an error (a typo,
+    most often), except when ``check_known`` is false (one side is empty): then such rows
+    are ignored.
     """
     n = len(areas)
     rel = np.full((n, n), np.nan)
@@ -100,14 +164,15 @@ def parse_relatedness(table: Table | None, areas: dict, problems, *, check_known
         problems.add(table, f"relatedness must be a number in [0, 1]; got {raw[pos]!r}",
                      column="relatedness", position=pos)
     idx = {}
+    shown = list(names) if names is not None else list(areas)
     for column in ("area_a", "area_b"):
         names = col.text_values(frame[column])
-        idx[column] = col.codes(names, areas).astype(np.int64)
+        idx[column] = col.codes(vals.keys(names), areas).astype(np.int64)
         missing = pd.isna(names)
         unknown = (idx[column] < 0) & ~missing
         for pos in np.flatnonzero(missing | (unknown & check_known)):
             what = "is missing" if missing[pos] else (f"'{names[pos]}' is not the area of any mentee or mentor"
-                                                      + _area_hint(names[pos], areas))
+                                                      + _area_hint(names[pos], shown))
             problems.add(table, f"{column} {what}", column=column, position=pos)
         bad |= missing | unknown
     x, y, v = idx["area_a"][~bad], idx["area_b"][~bad], val[~bad]
@@ -117,9 +182,9 @@ def parse_relatedness(table: Table | None, areas: dict, problems, *, check_known
     return rel
 
 
-def _area_hint(name: str, areas: dict) -> str:
-    close = difflib.get_close_matches(name, list(areas), n=1, cutoff=0.75)
-    return f"; did you mean '{close[0]}'?" if close else ""
+def _area_hint(name: str, areas) -> str:
+    close = vals.closest(name, areas, cutoff=0.75)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _conflicts(table, frame, positions, x, y, v, problems) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import SettingsError
 from .goals import target_problems
 
-__all__ = ["Settings", "PRESETS", "BUILTIN_CRITERIA"]
+__all__ = ["Settings", "PRESETS", "BUILTIN_CRITERIA", "NON_ANSWERS", "LIST_SEPARATORS"]
 
 #: Names of the built-in soft criteria, in the order their parts are reported.
 BUILTIN_CRITERIA = (
@@ -55,6 +55,14 @@ _DEFAULT_WEIGHTS = {
     "cross_gender": 0.5,
     "cross_race": 0.5,
 }
+
+#: Gender and race answers read as missing values (compared ignoring case and spaces).
+NON_ANSWERS = ("prefer not to say", "prefer not to answer", "i prefer not to say", "rather not say",
+               "i'd rather not say", "i’d rather not say", "decline to state", "declined to state",
+               "declined", "not specified", "not stated", "not disclosed", "n/a", "na", "n.a.",
+               "unknown", "-", "--", "?")
+#: What splits a list cell by default: semicolon, comma, line break.
+LIST_SEPARATORS = (";", ",", "\n")
 
 #: The largest absolute weight accepted; keeps integer costs far from overflow.
 MAX_WEIGHT = 1_000.0
@@ -130,6 +138,15 @@ class Settings:
         Random seed handed to solvers that take one.
     min_group_size : int, default 5
         Aggregate reports suppress groups smaller than this.
+    non_answers : tuple of str
+        Gender and race answers read as missing (no cross bonus, never a group in
+        aggregates), compared ignoring case, spaces and Unicode forms. Default:
+        :data:`NON_ANSWERS` ("Prefer not to say", "Decline to state", "N/A", "Unknown",
+        "-", ...). Add a program's own: ``non_answers = [..., "Not disclosed"]``.
+    list_separators : tuple of str, default (";", ",", "\\n")
+        What splits a list cell (``preferences``, ``competencies``): semicolons, commas
+        (form checkboxes join answers with ", ") and line breaks. Set ``[";"]`` when
+        names or competencies themselves hold commas ("Smith, Jane").
     """
 
     min_level_gap: int = 1
@@ -152,6 +169,8 @@ class Settings:
     gap_limit: float = 0.001
     seed: int = 0
     min_group_size: int = 5
+    non_answers: tuple[str, ...] = NON_ANSWERS
+    list_separators: tuple[str, ...] = LIST_SEPARATORS
 
     def __post_init__(self):
         problems = _check(self)
@@ -165,6 +184,8 @@ class Settings:
         object.__setattr__(self, "targets", dict(self.targets))
         object.__setattr__(self, "area_groups", {str(k): sorted(set(v)) for k, v in self.area_groups.items()})
         object.__setattr__(self, "preferred_gap", tuple(int(v) for v in self.preferred_gap))
+        object.__setattr__(self, "non_answers", tuple(self.non_answers))
+        object.__setattr__(self, "list_separators", tuple(self.list_separators))
 
     def weight(self, name: str) -> float:
         """Weight of criterion ``name`` (1.0 for a user criterion not listed)."""
@@ -174,6 +195,8 @@ class Settings:
         """Plain dict of every setting (round-trips through :meth:`from_dict`)."""
         out = dataclasses.asdict(self)
         out["preferred_gap"] = list(self.preferred_gap)
+        out["non_answers"] = list(self.non_answers)
+        out["list_separators"] = list(self.list_separators)
         return out
 
     def replace(self, **changes) -> Settings:
@@ -331,6 +354,10 @@ _RULES = {
     "gap_limit": ("a float in [0, 0.5]", lambda v: _is_real(v) and 0 <= v <= 0.5),
     "seed": ("an int >= 0", lambda v: _is_int(v) and v >= 0),
     "min_group_size": ("an int >= 1", lambda v: _is_int(v) and v >= 1),
+    "non_answers": ("a list of strings", lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str)
+                                                                                       for x in v)),
+    "list_separators": ("a non-empty list of non-empty strings", lambda v: isinstance(v, (list, tuple)) and
+                        len(v) > 0 and all(isinstance(x, str) and x for x in v)),
 }
 
 

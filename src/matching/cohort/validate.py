@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +16,13 @@ import pandas as pd
 
 from ..files import columns as col
 from ..files import ids as idrules
-from ..errors import InputError
+from ..errors import InputError, MatchingWarning
+from ..files.template import EXAMPLE_NAMES
 from ..files.tables import Table, as_table
+from . import values as val
 from .model import Cohort, PairTable, People, _index_of
 from .pairs import parse_extra, parse_pairs, parse_relatedness, resolve_preferences
+from .settings import Settings
 
 __all__ = ["load_cohort", "cohort_hash", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
 
@@ -38,6 +42,7 @@ ALIASES = {
     "ranked_mentors": "preferences", "preferred_mentors": "preferences",
     "ranked_mentees": "preferences", "preferred_mentees": "preferences",
     "max_mentees": "capacity",
+    "full_name": "name",
 }
 MAX_LEVEL = 1000
 MAX_CAPACITY = 10_000
@@ -65,15 +70,25 @@ class _Side:
     extra: dict
 
 
-def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None:
+def _private(table, frame, ids, column, problems, non_answers) -> np.ndarray:
+    """Gender or race: non-answers ("Prefer not to say", ...) read as missing."""
+    values = col.parse_text(table, frame, ids, column, problems, required=False)
+    values[val.non_answer_mask(values, non_answers)] = None
+    return values
+
+
+def _parse_side(table: Table, role: str, problems: col.Problems, settings: Settings) -> _Side | None:
     mentor = role == "mentor"
     known = MENTOR_COLUMNS if mentor else MENTEE_COLUMNS
     frame = col.normalized_frame(table, problems, ALIASES, known=known)
     if frame is None or not col.check_required(table, frame, REQUIRED, problems, known=known):
         return None
+    before = len(problems.cases)
     ids = col.parse_ids(table, frame, problems)
+    _repeats(frame, problems.cases[before:])
     col.check_controls(table, frame, "preferences", ids, problems)
     n = len(frame)
+    seps = settings.list_separators
     num = lambda name, **kw: col.parse_number(table, frame, ids, name, problems, **kw)  # noqa: E731
     side = _Side(
         table=table, ids=ids,
@@ -81,27 +96,40 @@ def _parse_side(table: Table, role: str, problems: col.Problems) -> _Side | None
         area=col.parse_text(table, frame, ids, "area", problems, required=True),
         kbu=col.parse_text(table, frame, ids, "kbu", problems, required=True),
         years=num("years_experience", integer=False, lo=0, hi=MAX_YEARS, default=np.nan),
-        gender=col.parse_text(table, frame, ids, "gender", problems, required=False),
-        race=col.parse_text(table, frame, ids, "race", problems, required=False),
-        goals=_goals(table, frame, ids, problems),
+        gender=_private(table, frame, ids, "gender", problems, settings.non_answers),
+        race=_private(table, frame, ids, "race", problems, settings.non_answers),
+        goals=_goals(table, frame, ids, problems, seps),
         eligible=(np.ones(n, bool) if mentor else
                   col.parse_bool(table, frame, ids, "eligible", problems, default=True)),
         priority=(np.zeros(n) if mentor else
                   num("priority", integer=False, lo=0.01, hi=MAX_PRIORITY, default=1.0)),
         capacity=(num("capacity", integer=True, lo=0, hi=MAX_CAPACITY, default=1) if mentor
                   else np.zeros(n)),
-        preferences=col.parse_list(frame, "preferences"),
+        preferences=col.parse_list(frame, "preferences", seps),
         extra={c: frame[c].to_numpy(dtype=object) for c in frame.columns if c not in known},
     )
     if n == 0:
         log.warning("the %s table has no rows: every %s is left unpaired", f"{role}s",
                     "mentor" if not mentor else "mentee")
+    _template_examples(side, role)
     return side
 
 
-def _goals(table: Table, frame, ids, problems: col.Problems) -> pd.DataFrame:
+def _template_examples(side: _Side, role: str) -> None:
+    """Warn when an example row of :func:`matching.write_template` was left in a filled template."""
+    if "name" not in side.extra or not len(side.ids):
+        return
+    names = pd.Series(side.extra["name"], dtype=object)
+    left = [str(i) for i, name in zip(side.ids, names) if isinstance(name, str) and name.strip() in EXAMPLE_NAMES]
+    if left:
+        warnings.warn(MatchingWarning(
+            f"the {role}s table still holds the template's example row{'s' if len(left) > 1 else ''} "
+            f"(id {', '.join(left)}); delete {'them' if len(left) > 1 else 'it'} unless meant"), stacklevel=6)
+
+
+def _goals(table: Table, frame, ids, problems: col.Problems, separators) -> pd.DataFrame:
     """The competency lists; a name over :data:`~matching.files.ids.MAX_NAME_LENGTH` is a problem."""
-    goals = col.parse_list(frame, "competencies")
+    goals = col.parse_list(frame, "competencies", separators)
     items = goals["item"].to_numpy(dtype=object)
     bad = [k for k, _ in idrules.bad_text(items, idrules.MAX_NAME_LENGTH, control=False)]
     for k in bad:
@@ -124,37 +152,51 @@ def _people(side: _Side, role: str, vocab: dict) -> tuple[People, np.ndarray]:
     order = np.argsort(ids, kind="stable")
     comp = np.zeros((len(ids), len(vocab["competencies"])), dtype=bool)
     if len(side.goals):
-        keys = pd.Series(side.goals["item"].to_numpy(dtype=object), dtype=object).str.casefold()
+        keys = pd.Series(val.keys(side.goals["item"].to_numpy(dtype=object)), dtype=object)
         comp[side.goals["pos"].to_numpy(), keys.map(vocab["competencies"]).to_numpy(dtype=np.int64)] = True
+    code = lambda attr, kind: col.codes(val.keys(getattr(side, attr)), vocab[kind])[order]  # noqa: E731
     people = People(
         role=role, ids=ids[order], level=_ints(side.level[order]),
-        area=col.codes(side.area, vocab["areas"])[order], kbu=col.codes(side.kbu, vocab["kbus"])[order],
+        area=code("area", "areas"), kbu=code("kbu", "kbus"),
         years=side.years[order].astype(float), competencies=comp[order],
         eligible=side.eligible[order], priority=side.priority[order].astype(float),
         capacity=_ints(side.capacity[order]),
-        gender=col.codes(side.gender, vocab["gender"])[order], race=col.codes(side.race, vocab["race"])[order],
+        gender=code("gender", "gender"), race=code("race", "race"),
         extra={k: v[order] for k, v in side.extra.items()}, source=side.table.source,
         rows=side.table.row_labels()[order],
     )
     return people, order
 
 
-def _sorted_vocabulary(arrays) -> dict[str, int]:
-    values = pd.unique(pd.Series(np.concatenate([np.asarray(a, dtype=object) for a in arrays]), dtype=object)
-                       .dropna())
-    return {name: k for k, name in enumerate(sorted(values))}
+_KINDS = (("areas", "area", "area"), ("kbus", "kbu", "KBU"), ("gender", "gender", "gender"),
+          ("race", "race", "race"))
 
 
 def _vocabularies(sides) -> dict:
-    """Sorted vocabularies, so codes (and the input hash) do not depend on row order."""
-    vocab = {key: _sorted_vocabulary([getattr(s, attr) for s in sides])
-             for key, attr in (("areas", "area"), ("kbus", "kbu"), ("gender", "gender"), ("race", "race"))}
-    items = pd.Series(np.concatenate([s.goals["item"].to_numpy(dtype=object) for s in sides]), dtype=object)
-    spellings = pd.DataFrame({"key": items.str.casefold(), "name": items})
-    display = spellings.groupby("key", sort=True)["name"].min() if len(items) else pd.Series(dtype=object)
-    vocab["competencies"] = {key: k for k, key in enumerate(display.index)}
-    vocab["competency_names"] = tuple(display.tolist())
+    """Vocabularies keyed by canonical value (codes in sorted order of the display spellings, so
+    codes and the input hash do not depend on row order); each merge of spellings is a warning."""
+    vocab = {}
+    for kind, attr, what in _KINDS:
+        spelling = val.unify([getattr(s, attr) for s in sides])
+        val.warn_variants(spelling, what, attr, stacklevel=5)
+        vocab[kind], vocab[kind + "_names"] = spelling.codes(), spelling.names()
+    goals = [s.goals["item"].to_numpy(dtype=object) for s in sides]
+    spelling = val.unify(goals)
+    val.warn_variants(spelling, "competency", "competencies", stacklevel=5)
+    vocab["competencies"], vocab["competency_names"] = spelling.codes(), spelling.names()
+    if len(sides) == 2:
+        val.warn_unmatched_competencies(goals[0], goals[1], spelling, stacklevel=5)
     return vocab
+
+
+def _repeats(frame, cases: list) -> None:
+    """Repeated ids (each a problem already): say how to keep each person's latest form answer."""
+    stamp = next((c for c in frame.columns if "time" in c or "date" in c), "Timestamp")
+    hint = (f" (a form submitted twice? read_table(path, keep_latest='{stamp}') keeps each person's latest "
+            f"row; command line: --keep-latest '{stamp}')")
+    for case in cases:
+        if case["problem"].startswith("duplicate id"):
+            case["problem"] += hint
 
 
 def _table(data, role: str, problems: col.Problems) -> Table | None:
@@ -168,7 +210,7 @@ def _table(data, role: str, problems: col.Problems) -> Table | None:
 
 
 def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=None,
-                extra_criteria=None) -> Cohort:
+                extra_criteria=None, settings=None) -> Cohort:
     """Validate every input table and build the cohort model.
 
     An empty side (a table with headers but no rows) is valid: nobody is paired and
@@ -179,6 +221,8 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     mentees, mentors : pandas.DataFrame or path
     relatedness, exclusions, pins : pandas.DataFrame or path, optional
     extra_criteria : mapping of str to callable or DataFrame, optional
+    settings : Settings, optional
+        Reads ``non_answers`` and ``list_separators`` (defaults when None).
 
     Returns
     -------
@@ -189,6 +233,7 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     InputError
         With every problem found in any table.
     """
+    settings = Settings.coerce(settings)
     problems = col.Problems()
     tables = {role: _table(data, role + "s", problems) for role, data in (("mentee", mentees), ("mentor", mentors))}
     for role, data in (("mentees", mentees), ("mentors", mentors)):
@@ -197,7 +242,7 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
                          column=role)
     others = {role: _table(data, role, problems) for role, data in
               (("relatedness", relatedness), ("exclusions", exclusions), ("pins", pins))}
-    sides = {role: _parse_side(t, role, problems) if t is not None else None for role, t in tables.items()}
+    sides = {role: _parse_side(t, role, problems, settings) if t is not None else None for role, t in tables.items()}
     if any(s is None for s in sides.values()):
         raise InputError(problems.cases)
     vocab = _vocabularies(list(sides.values()))
@@ -208,7 +253,8 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     prefs = resolve_preferences(sides["mentee"], mentee_order, mentee_people, mentor_people, problems)
     mentor_prefs = _mentor_preferences(sides["mentor"], mentor_order, mentee_people, mentor_people, problems)
     areas = vocab["areas"] if len(mentee_people) and len(mentor_people) else None
-    rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None)
+    rel = parse_relatedness(others["relatedness"], vocab["areas"], problems, check_known=areas is not None,
+                            names=vocab["areas_names"])
     excl = parse_pairs(others["exclusions"], mentee_people, mentor_people, problems)
     pin = parse_pairs(others["pins"], mentee_people, mentor_people, problems, unique_mentee=True)
     tables_x, functions_x = parse_extra(extra_criteria, mentee_people, mentor_people, problems)
@@ -218,13 +264,13 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     n = len(mentee_people)
     cohort = Cohort(
         mentees=mentee_people, mentors=mentor_people,
-        areas=tuple(vocab["areas"]), kbus=tuple(vocab["kbus"]), competencies=vocab["competency_names"],
+        areas=vocab["areas_names"], kbus=vocab["kbus_names"], competencies=vocab["competency_names"],
         relatedness=rel, preferences=prefs,
         exclusions=excl if excl is not None else PairTable.empty(n, object),
         pins=pin if pin is not None else PairTable.empty(n, object),
         extra_tables=tables_x, extra_functions=functions_x,
         self_mentor=_index_of(mentor_people.ids, mentee_people.ids),
-        labels={"gender": tuple(vocab["gender"]), "race": tuple(vocab["race"])},
+        labels={"gender": vocab["gender_names"], "race": vocab["race_names"]},
         mentor_preferences=mentor_prefs,
     )
     object.__setattr__(cohort, "input_hash", cohort_hash(cohort))

@@ -19,6 +19,8 @@ from .tables import Table, normalize_header
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
 LIST_SEPARATOR = ";"
+#: What splits a list cell unless told otherwise: semicolon, comma, line break.
+LIST_SEPARATORS = (";", ",", "\n")
 _LISTLIKE = (list, tuple, np.ndarray, set, frozenset)
 _PANDAS_DUPLICATE = re.compile(r"^(.*)\.(\d+)$")
 
@@ -75,6 +77,13 @@ def check_required(table: Table, frame: pd.DataFrame, required, problems: Proble
     ok = True
     spare = {normalize_header(c): str(c) for c, n in zip(table.frame.columns, frame.columns)
              if n not in known and n not in required}
+    missing = [c for c in required if c not in frame.columns]
+    questions = [str(c) for c in spare.values() if _is_question(c)]
+    if missing and questions:
+        problems.add(table, f"the headers look like form questions ('{questions[0]}', ...): map each question to a "
+                            f"field with read_table(path, columns={{'{questions[0]}': '{missing[0]}', ...}}) or on "
+                            f"the command line --columns map.toml, a file of lines such as "
+                            f"\"{questions[0]}\" = \"{missing[0]}\"", column=missing[0])
     for col in required:
         if col not in frame.columns:
             ok = False
@@ -84,6 +93,11 @@ def check_required(table: Table, frame: pd.DataFrame, required, problems: Proble
                                 f"found: {', '.join(map(str, table.frame.columns)) or 'none'}){hint}",
                          column=col)
     return ok
+
+
+def _is_question(header: str) -> bool:
+    """A form question rather than a field name: long, several words, or a question mark."""
+    return len(header) > 30 or "?" in header or len(header.split()) >= 4
 
 
 def _cell_text(v):
@@ -248,11 +262,31 @@ def parse_bool(table, frame, ids, column, problems, *, default: bool) -> np.ndar
     return np.where(yes, True, np.where(no, False, default))
 
 
-def parse_list(frame, column) -> pd.DataFrame:
+def separator_pattern(separators) -> str:
+    """A regular expression splitting on any of ``separators`` (``"\\n"`` also matches
+    ``"\\r\\n"`` and ``"\\r"``)."""
+    parts = [re.escape(s) for s in sorted(set(separators) - {"\n"}, key=lambda s: (-len(s), s))]
+    if "\n" in separators:
+        parts = [r"\r\n", r"\r", r"\n"] + parts
+    return "|".join(parts)
+
+
+def _split(s: pd.Series, separators) -> pd.Series:
+    """Text cells split on any separator (single characters: one fast translate, then split)."""
+    if all(len(sep) == 1 for sep in separators):
+        chars = set(separators) | ({"\r"} if "\n" in separators else set())
+        table = str.maketrans({c: "\x1f" for c in chars})
+        cells = [v.translate(table).split("\x1f") if isinstance(v, str) else None for v in s.to_numpy(dtype=object)]
+        return pd.Series(cells, index=s.index, dtype=object)
+    return s.str.split(separator_pattern(separators), regex=True)
+
+
+def parse_list(frame, column, separators=LIST_SEPARATORS) -> pd.DataFrame:
     """A list column, exploded: one row per item with ``pos`` (row position), ``item``
     (stripped text) and ``rank`` (1-based place in the row's list).
 
-    Cells are Python lists or text separated by ``;``. Blank items are dropped.
+    Cells are Python lists or text split on any of ``separators`` (default ``;``, ``,``
+    and line breaks). Blank items are dropped.
     """
     empty = pd.DataFrame({"pos": np.zeros(0, np.int64), "item": np.zeros(0, object), "rank": np.zeros(0, np.int64)})
     if column not in frame.columns or len(frame) == 0:
@@ -263,7 +297,7 @@ def parse_list(frame, column) -> pd.DataFrame:
     if not isinstance(s.dtype, pd.StringDtype):
         listy = np.fromiter((isinstance(v, _LISTLIKE) for v in values), dtype=bool, count=len(values))
         s = pd.Series(text_values(s), dtype=object)
-    scalar = s.reset_index(drop=True)[~listy].str.split(LIST_SEPARATOR).explode()
+    scalar = _split(s.reset_index(drop=True)[~listy], separators).explode()
     if listy.any():
         nested = pd.Series(list(values[listy]), index=np.flatnonzero(listy), dtype=object).explode()
         nested = nested.map(_cell_text)

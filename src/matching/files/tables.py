@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .excel import excel_rows
+from .latest import keep_latest as latest_rows
 from .provenance import Lines, lines_of
 
 __all__ = ["Table", "read_table", "as_table", "normalize_header", "MAX_BYTES", "MAX_ROWS", "EXCEL_SUFFIXES"]
@@ -82,7 +83,8 @@ class Table:
 
 
 def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, header: int = 0,
-               max_bytes: int | None = None, max_rows: int | None = None) -> pd.DataFrame:
+               max_bytes: int | None = None, max_rows: int | None = None,
+               keep_latest: str | None = None) -> pd.DataFrame:
     """Read a CSV or Excel file as text, ready for :func:`matching.match`.
 
     Parameters
@@ -100,6 +102,10 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
         Row (0-based) holding the column headers; rows above it (titles, notes) are ignored.
     max_bytes, max_rows : int, optional
         Refuse a larger file or more data rows (defaults :data:`MAX_BYTES`, :data:`MAX_ROWS`).
+    keep_latest : str, optional
+        A timestamp column (e.g. ``"Timestamp"`` of a form export): of the rows sharing an
+        id (a form submitted twice), keep the latest and warn listing the rows dropped
+        (see :mod:`matching.files.latest`). Applied after ``columns=``.
 
     Returns
     -------
@@ -124,6 +130,10 @@ def read_table(path, *, sheet=None, encoding: str | None = None, columns=None, h
     table = _read(Path(os.fspath(path)), sheet=sheet, encoding=encoding, columns=columns, header=header,
                   max_bytes=MAX_BYTES if max_bytes is None else max_bytes,
                   max_rows=MAX_ROWS if max_rows is None else max_rows)
+    if keep_latest is not None:
+        kept, lines = latest_rows(table.frame, keep_latest, source=table.source, sheet=table.sheet,
+                                  lines=table.lines, normalize=normalize_header)
+        table = Table(frame=kept, source=table.source, sheet=table.sheet, from_file=True, lines=lines)
     frame = table.frame
     frame.attrs[_ATTR] = {"source": table.source, "sheet": table.sheet, "lines": Lines(table.lines, frame)}
     return frame

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..cohort.model import Cohort
 from ..cohort.settings import Settings
+from ..cohort.values import keys
 from ..errors import PinError, SettingsError
 from ..scoring import scores as scoring
 from ..scoring.rules import broken_rules
@@ -62,11 +63,11 @@ def check_weights(cohort: Cohort, settings: Settings) -> None:
     unknown = sorted(set(settings.weights) - known)
     problems = [{"column": f"weights.{name}", "problem": (
         f"The weight '{name}' names no criterion. Criteria: {', '.join(sorted(known))}.")} for name in unknown]
-    areas = set(cohort.areas)
+    areas = set(keys(cohort.areas))  # compared as people mean them (case, spaces)
     for group, members in settings.area_groups.items():
         problems += [{"column": f"area_groups.{group}", "problem": (
             f"The area group '{group}' names '{a}', which is no mentee's or mentor's area.")}
-            for a in members if a not in areas]
+            for a, k in zip(members, keys(members)) if k not in areas]
     if problems:
         raise SettingsError(problems)
 

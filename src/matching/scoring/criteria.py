@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cohort.values import keys
 from ..errors import InputError, MatchingError
 from .rules import Pairs
 
@@ -45,9 +46,9 @@ def relatedness_matrix(cohort, settings) -> np.ndarray:
             area_kbu[people.area[::-1]] = people.kbu[::-1]  # first person (by id) of each area wins
         same = (area_kbu[:, None] == area_kbu[None, :]) & (area_kbu[:, None] >= 0)
         rel = np.where(np.isnan(rel) & same, settings.kbu_relatedness, rel)
-    index = {name: k for k, name in enumerate(cohort.areas)}
+    index = dict(zip(keys(cohort.areas), range(len(cohort.areas))))
     for areas in settings.area_groups.values():
-        codes = np.array([index[a] for a in areas if a in index], dtype=np.intp)
+        codes = np.unique(np.array([index[a] for a in keys(areas) if a in index], dtype=np.intp))
         block = rel[np.ix_(codes, codes)]
         rel[np.ix_(codes, codes)] = np.where(np.isnan(block), settings.group_relatedness, block)
     return np.where(np.isnan(rel), settings.default_relatedness, rel)

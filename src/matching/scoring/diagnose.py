@@ -138,5 +138,5 @@ def diagnose(mentees, mentors, *, settings=None, relatedness=None, exclusions=No
     """
     settings = Settings.coerce(settings)
     cohort = load_cohort(mentees, mentors, relatedness=relatedness, exclusions=exclusions, pins=pins,
-                         extra_criteria=extra_criteria)
+                         extra_criteria=extra_criteria, settings=settings)
     return diagnose_cohort(cohort, settings)
