@@ -271,3 +271,17 @@ def test_excel_ids_with_zero_padded_format_keep_their_zeros(tmp_path):
     frame = matching.read_table(tmp_path / "mentees.xlsx")
     assert frame["id"].tolist() == ["001", "002"]
     assert frame["level"].tolist() == ["2", "2"]
+
+
+def test_scoring_and_certificate_rounds_show_progress_on_a_terminal(monkeypatch, example, capsys):
+    # Issue 14: long steps (scoring at scale, certificate rounds) show progress; quiet otherwise.
+    from matching.files import progress
+
+    _sparse(monkeypatch)
+    monkeypatch.setattr(progress, "DELAY", 0)
+    shown = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"], progress=True)
+    err = capsys.readouterr().err
+    assert "certificate rounds" in err and "scoring pairs" in err
+    quiet = matching.match(example["mentees"], example["mentors"], relatedness=example["relatedness"],
+                           progress=False)
+    assert capsys.readouterr().err == "" and shown.mentor_of == quiet.mentor_of

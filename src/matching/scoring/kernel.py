@@ -23,6 +23,7 @@ from ..cohort.model import Cohort, PairTable
 from .rules import RULES, Pairs, _View, allowed
 from .scores import Candidates, criterion_names, score_pairs, to_units
 from ..cohort.settings import Settings
+from ..files import progress
 
 __all__ = ["Kernel", "kernel_for", "blocks", "map_blocks", "imap_blocks", "complete_candidates"]
 
@@ -268,8 +269,19 @@ def blocks(rows: np.ndarray, n_mentors: int) -> list:
     return [rows[a:a + step] for a in range(0, len(rows), step)]
 
 
-def imap_blocks(kern: Kernel, fn, blocks: list):
-    """``fn`` over blocks, yielded in order; threads unless user code (maybe not thread-safe) runs."""
+def imap_blocks(kern: Kernel, fn, blocks: list, *, desc: str = "scoring pairs"):
+    """``fn`` over blocks, yielded in order; threads unless user code (maybe not thread-safe) runs.
+
+    A progress bar counts the blocks when the scan lasts over a second on a terminal
+    (see :mod:`matching.files.progress`).
+    """
+    with progress.bar(len(blocks), desc, unit="block") as bar:
+        for done in _blocks_done(kern, fn, blocks):
+            bar.update(1)
+            yield done
+
+
+def _blocks_done(kern: Kernel, fn, blocks: list):
     if THREADS == 1 or len(blocks) < 4 or kern.generic:
         yield from (fn(b) for b in blocks)
         return

@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 
 from ..errors import MatchingWarning, SolverError
+from ..files import progress
 from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
 from .warm import local_optimum, optimum
@@ -198,41 +199,47 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
     spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
     added, rounds, warm = ([], [], []), [], None
-    for _ in range(MAX_ROUNDS):
-        t0 = time.perf_counter()
-        mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm)
-        t1 = time.perf_counter()
-        slack = u - weight * prio
-        gap = spare[2] - v[spare[1]] - slack[spare[0]]
-        rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]))
-        keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
-        fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
-        rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
-                       "bellman_ford_steps": steps, "rows_scanned": int(len(rows)), "pairs_found": int(len(fresh[0])),
-                       "violations": int(breaks.sum() + (gap > 0).sum()),
-                       "scan_seconds": round(time.perf_counter() - t1, 4)})
-        log.debug("certificate round %d: %s", len(rounds), rounds[-1])
-        if not rounds[-1]["violations"]:
-            break
+    bar = progress.bar(MAX_ROUNDS, "certificate rounds (until proven)", unit="round")
+    try:
+        for _ in range(MAX_ROUNDS):
+            bar.update(1)
+            t0 = time.perf_counter()
+            mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm)
+            t1 = time.perf_counter()
+            slack = u - weight * prio
+            gap = spare[2] - v[spare[1]] - slack[spare[0]]
+            rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]))
+            keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
+            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
+            rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
+                           "bellman_ford_steps": steps, "rows_scanned": int(len(rows)),
+                           "pairs_found": int(len(fresh[0])),
+                           "violations": int(breaks.sum() + (gap > 0).sum()),
+                           "scan_seconds": round(time.perf_counter() - t1, 4)})
+            log.debug("certificate round %d: %s", len(rounds), rounds[-1])
+            if not rounds[-1]["violations"]:
+                break
+            for store, new in zip(added, fresh):
+                store.append(new)
+            # pairs breaking a price, or within ``join`` of it, join the graph; the others wait
+            found = np.concatenate([gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
+            pool = tuple(np.concatenate([a, f]) for a, f in zip(spare, fresh))
+            go = found >= -join
+            reduced = np.concatenate([score - v[j] - slack[i], found[go]])
+            i, j, score = (np.concatenate([a, p[go]]) for a, p in zip((i, j, score), pool))
+            spare = tuple(p[~go] for p in pool)
+            start = np.unique(pool[0][found > 0])
+            warm = (mentor_of, reduced >= -near, start) if len(start) <= LOCAL * n else None
+        else:
+            return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
+                *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
         for store, new in zip(added, fresh):
             store.append(new)
-        # pairs breaking a price, or within ``join`` of it, join the graph; the others wait
-        found = np.concatenate([gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
-        pool = tuple(np.concatenate([a, f]) for a, f in zip(spare, fresh))
-        go = found >= -join
-        reduced = np.concatenate([score - v[j] - slack[i], found[go]])
-        i, j, score = (np.concatenate([a, p[go]]) for a, p in zip((i, j, score), pool))
-        spare = tuple(p[~go] for p in pool)
-        start = np.unique(pool[0][found > 0])
-        warm = (mentor_of, reduced >= -near, start) if len(start) <= LOCAL * n else None
-    else:
-        return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
+        return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
+                           (len(i), len(i) + len(spare[0]) + len(fresh[0]))), \
             *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
-    for store, new in zip(added, fresh):
-        store.append(new)
-    return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
-                       (len(i), len(i) + len(spare[0]) + len(fresh[0]))), \
-        *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
+    finally:
+        bar.close()
 
 
 def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m):
