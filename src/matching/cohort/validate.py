@@ -24,7 +24,7 @@ from .model import Cohort, PairTable, People, _index_of
 from .pairs import parse_extra, parse_pairs, parse_relatedness, resolve_preferences
 from .settings import Settings
 
-__all__ = ["load_cohort", "cohort_hash", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
+__all__ = ["load_cohort", "cohort_hash", "table_or_problem", "REQUIRED", "MAX_LEVEL", "MAX_CAPACITY"]
 
 log = logging.getLogger("matching")
 
@@ -199,8 +199,10 @@ def _repeats(frame, cases: list) -> None:
             case["problem"] += hint
 
 
-def _table(data, role: str, problems: col.Problems) -> Table | None:
-    """``as_table``, with a file that cannot be read recorded as a problem."""
+def table_or_problem(data, role: str, problems: col.Problems) -> Table | None:
+    """``as_table``, with a file that cannot be read recorded as a problem (None: no table)."""
+    if data is None:
+        return None
     try:
         return as_table(data, role)
     except InputError as err:
@@ -235,12 +237,13 @@ def load_cohort(mentees, mentors, *, relatedness=None, exclusions=None, pins=Non
     """
     settings = Settings.coerce(settings)
     problems = col.Problems()
-    tables = {role: _table(data, role + "s", problems) for role, data in (("mentee", mentees), ("mentor", mentors))}
+    tables = {role: table_or_problem(data, role + "s", problems)
+              for role, data in (("mentee", mentees), ("mentor", mentors))}
     for role, data in (("mentees", mentees), ("mentors", mentors)):
         if data is None:
             problems.add(None, f"the {role} table is required (a DataFrame or a CSV / Excel path); got None",
                          column=role)
-    others = {role: _table(data, role, problems) for role, data in
+    others = {role: table_or_problem(data, role, problems) for role, data in
               (("relatedness", relatedness), ("exclusions", exclusions), ("pins", pins))}
     sides = {role: _parse_side(t, role, problems, settings) if t is not None else None for role, t in tables.items()}
     if any(s is None for s in sides.values()):

@@ -21,7 +21,8 @@ import numpy as np
 from ..cohort.model import People
 from ..errors import SettingsError
 from ..files import columns as col
-from .inputs import _columns, _known, _table
+from ..cohort.validate import table_or_problem
+from .inputs import _columns, _known
 
 __all__ = ["DEFAULT_WEIGHTS", "check_weights", "default_distance", "table_distance"]
 
@@ -91,7 +92,7 @@ def table_distance(data, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
     """
     n = len(ids)
     D = np.zeros((n, n))
-    table = _table(data, "distance", problems)
+    table = table_or_problem(data, "distance", problems)
     frame = None if table is None else _columns(table, ("person_a", "person_b", "distance"), problems)
     if frame is None:
         return D

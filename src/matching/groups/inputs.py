@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ..cohort.model import People
-from ..cohort.validate import ALIASES, load_cohort
+from ..cohort.validate import ALIASES, load_cohort, table_or_problem
 from ..errors import InputError, MatchingWarning
 from ..files import columns as col
-from ..files.tables import Table, as_table
+from ..files.tables import Table
 
 __all__ = ["Roster", "load_people", "pair_indices", "history_apart", "host_table", "mentor_links",
            "size_bounds"]
@@ -61,17 +61,6 @@ class _Quiet(logging.Filter):
         return "has no rows" not in record.getMessage()
 
 
-def _table(data, role: str, problems: col.Problems) -> Table | None:
-    if data is None:
-        return None
-    try:
-        return as_table(data, role)
-    except InputError as err:
-        problems.cases.extend(err.failure_cases.astype(object).where(err.failure_cases.notna(), None)
-                              .to_dict("records"))
-        return None
-
-
 def _extra(frame: pd.DataFrame, order: np.ndarray, skip) -> pd.DataFrame:
     names = [c for c in frame.columns if col.normalize_header(c) not in skip]
     return frame[names].iloc[order].reset_index(drop=True)
@@ -80,7 +69,7 @@ def _extra(frame: pd.DataFrame, order: np.ndarray, skip) -> pd.DataFrame:
 def load_people(people, *, need_attributes: bool) -> Roster:
     """Validate the people table; ``need_attributes=False`` checks only the ids."""
     problems = col.Problems()
-    table = _table(people, "people", problems)
+    table = table_or_problem(people, "people", problems)
     if table is None:
         if not problems:
             problems.add(None, "the people table is required (a DataFrame or a CSV / Excel path); got None",
@@ -143,7 +132,7 @@ def _known(table, frame, name, ids, problems, what="person") -> np.ndarray:
 
 def pair_indices(data, name: str, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
     """A ``person_a, person_b`` table as an (k, 2) array of positions (sorted, unique)."""
-    table = _table(data, name, problems)
+    table = table_or_problem(data, name, problems)
     if table is None:
         return np.zeros((0, 2), dtype=np.int64)
     frame = _columns(table, ("person_a", "person_b"), problems)
@@ -162,7 +151,7 @@ def history_apart(data, ids: np.ndarray, problems: col.Problems) -> np.ndarray:
     """Pairs who shared a group in an earlier session (``id, group``); ids not in ``ids`` (people
     who have left) are left out with a :class:`~matching.MatchingWarning`; a table without
     those columns is an error."""
-    table = _table(data, "history", problems)
+    table = table_or_problem(data, "history", problems)
     if table is None:
         return np.zeros((0, 2), dtype=np.int64)
     frame = _columns(table, ("id", "group"), problems)
@@ -187,7 +176,7 @@ def host_table(data, problems: col.Problems) -> np.ndarray | None:
     if not isinstance(data, (pd.DataFrame, str)) and not hasattr(data, "__fspath__"):
         values = np.array([str(v).strip() for v in data if v is not None and str(v).strip()], dtype=str)
         return np.unique(values)
-    table = _table(data, "hosts", problems)
+    table = table_or_problem(data, "hosts", problems)
     if table is None:
         return None
     frame = col.normalized_frame(table, problems, {**ALIASES, "host_id": "id"}, known=("id",))
@@ -201,7 +190,7 @@ def mentor_links(data, ids: np.ndarray, hosts: np.ndarray, problems: col.Problem
     mentees outside this session or mentors who are not hosts cannot conflict and are skipped."""
     links = np.zeros((len(hosts), len(ids)), dtype=bool)
     pairs = getattr(data, "pairs", data)
-    table = _table(pairs, "mentor_pairs", problems)
+    table = table_or_problem(pairs, "mentor_pairs", problems)
     if table is None:
         return links
     frame = _columns(table, ("mentee_id", "mentor_id"), problems)
