@@ -180,7 +180,8 @@ def test_a_messy_export_gets_the_right_pairs_through_the_api(export):
 def test_a_duplicate_submission_without_keep_latest_is_an_error_naming_the_option(export):
     mentees = matching.read_table(export["mentees"], columns={**Q, **Q_MENTEE})
     mentors = matching.read_table(export["mentors"], columns={**Q, **Q_MENTOR})
-    with pytest.raises(matching.InputError, match="keep_latest='timestamp'") as err:
+    with pytest.raises(matching.InputError, match="keep_latest='timestamp'") as err, \
+            pytest.warns(matching.MatchingWarning, match="spelling"):
         matching.match(mentees, mentors)
     assert "--keep-latest" in str(err.value) and "row 4" in str(err.value)
 

@@ -94,7 +94,12 @@ def write_template(out, *, format: str = "csv") -> list[Path]:
     >>> paths = write_template(folder)
     >>> [p.name for p in paths][:2]
     ['mentees.csv', 'mentors.csv']
-    >>> result = matching.match(paths[0], paths[1], relatedness=paths[2], exclusions=paths[3], pins=paths[4])
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:  # the example rows are still in: a warning
+    ...     warnings.simplefilter("always")
+    ...     result = matching.match(paths[0], paths[1], relatedness=paths[2], exclusions=paths[3], pins=paths[4])
+    >>> "example row" in str(said[0].message)
+    True
     >>> result.mentor_of["E001"]
     'M001'
     """
