@@ -288,3 +288,18 @@ def test_cli_records_steps_in_a_ledger(tmp_path, data):
     with pytest.raises(SystemExit) as stop:  # a ledger step needs its session
         main(["--program", str(db), "match", str(paths["mentees"]), str(paths["mentors"])])
     assert stop.value.code == 2
+
+
+def test_a_carried_over_mentee_with_an_unreadable_priority_is_still_an_error(tmp_path):
+    # The ledger raises readable or empty priorities only; "high" stays for the validator to report.
+    from matching.program.inputs import raise_priorities
+
+    mentees = pd.DataFrame({"id": ["A", "B", "C"], "priority": ["high", "", "1.5"]})
+    with pytest.warns(MatchingWarning, match="carried over"):
+        out = raise_priorities(mentees, {"A": (3.0, "s1"), "B": (2.0, "s1"), "C": (2.0, "s1")})
+    assert out["priority"].tolist() == ["high", "2.0", "2.0"]
+    with pytest.warns(MatchingWarning, match="1 mentee"):
+        bare = raise_priorities(pd.DataFrame({"ID": ["A", "B"]}), {"B": (2.0, "s1")})
+    assert bare["priority"].tolist() == ["", "2.0"]
+    only_bad = pd.DataFrame({"id": ["A"], "priority": ["high"]})
+    assert raise_priorities(only_bad, {"A": (3.0, "s1")}) is only_bad

@@ -76,12 +76,18 @@ def raise_priorities(mentees: pd.DataFrame, carried: dict[str, tuple[float, str]
     if not hit.any():
         return mentees
     out = mentees.copy()
-    prio = column_of(out, "priority") or "priority"
-    given = pd.to_numeric(out[prio], errors="coerce") if prio in out.columns else pd.Series(1.0, index=out.index)
-    given = given.fillna(1.0)
-    raised = [max(float(g), carried[i][0]) if h else None for g, i, h in zip(given, ids, hit)]
-    out[prio] = [str(r) if r is not None else (v if prio in mentees.columns else "")
-                 for r, v in zip(raised, out[prio] if prio in out.columns else [""] * len(out))]
+    prio = column_of(out, "priority")
+    if prio is None:
+        prio, out["priority"] = "priority", ""  # empty: the default priority 1
+    cells = out[prio]
+    blank = cells.isna() | (cells.astype(str).str.strip() == "")
+    number = pd.to_numeric(cells.where(~blank), errors="coerce")
+    # a priority the validator cannot read is left for it to report, never overwritten
+    hit &= blank | number.notna()
+    if not hit.any():
+        return mentees
+    given = number.fillna(1.0)
+    out.loc[hit, prio] = [str(max(float(g), carried[i][0])) for g, i in zip(given[hit], ids[hit])]
     names = ", ".join(f"{i} (withdrawn in {carried[i][1]})" for i in sorted(ids[hit]))
     warnings.warn(MatchingWarning(f"the ledger raised the priority of {int(hit.sum())} mentee(s) carried over "
                                   f"from an earlier session: {names}"), stacklevel=4)
