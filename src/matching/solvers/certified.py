@@ -37,7 +37,7 @@ from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
 from .warm import local_optimum, optimum
 
-__all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "NO_BOUND"]
+__all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "relax", "NO_BOUND"]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def certificate_weight(n_mentees: int, score_range) -> int:
     return int(1 + n_mentees * (max(int(hi), 0) - min(int(lo), 0)))
 
 
-def _relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
+def relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
     """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, vectorized).
 
     Raises ``SolverError`` on a negative cycle, or after ``limit`` passes if given.
@@ -111,7 +111,7 @@ def prices(m, i, j, c, left, mentor_of, limit: int | None = None):
     np.maximum.at(low, j[alone], c[alone])
     neg = -low
     alt = matched[i] & ~chosen
-    steps = _relax(neg, mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt], limit)
+    steps = relax(neg, mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt], limit)
     v = -neg
     seats = left > 0
     v[~seats] = _NO_SEAT

@@ -33,6 +33,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
+from .certified import relax
 from .flow import STATUS_TEXT, check_cost_range
 
 __all__ = ["NO_BOUND", "Network", "Prices", "certified_flow", "near_pairs"]
@@ -186,23 +187,11 @@ def _potentials(tail, head, cap, cost, flows, n_nodes, n, m) -> np.ndarray:
 
 
 def _shortest(n_nodes, tail, head, w) -> np.ndarray:
-    """Shortest distances from a root with a 0-cost arc to every node (Bellman-Ford relaxing
-    only the arcs out of nodes whose distance changed in the previous pass)."""
-    order = np.argsort(tail, kind="stable")
-    tail, head, w = tail[order], head[order], w[order]
-    ptr = np.searchsorted(tail, np.arange(n_nodes + 1))
+    """Shortest distances from a root with a 0-cost arc to every node (the certificate's
+    vectorized Bellman-Ford, :func:`matching.solvers.certified.relax`)."""
     d = np.zeros(n_nodes, np.int64)
-    active = np.unique(tail)
-    for _ in range(n_nodes + 2):
-        lens = ptr[active + 1] - ptr[active]
-        k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
-        cand = d[tail[k]] + w[k]
-        better = cand < d[head[k]]
-        if not better.any():
-            return d
-        np.minimum.at(d, head[k][better], cand[better])
-        active = np.unique(head[k][better])
-    raise SolverError("a negative cycle in an optimal flow's residual graph (internal error)", status="NOT_CERTIFIED")
+    relax(d, tail, head, w)
+    return d
 
 
 def _extreme(pot, rt, rh, rc, mask, lower: bool) -> None:
