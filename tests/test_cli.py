@@ -207,3 +207,15 @@ def test_display_include_and_decisions_options(tmp_path):
     name = data["mentees"].set_index("id").loc["E001", "name"]
     assert name in (out / "report.html").read_text(encoding="utf-8")
     assert list(read_back(out / "decisions.csv")["decided_by"]) == ["chair"]
+
+
+def test_warnings_are_the_commands_own_lines(tmp_path, capsys):
+    # A library warning reaches a CLI user as one line of the command, not a Python source line.
+    mentees = tmp_path / "mentees.csv"
+    mentees.write_text("id,level,area,kbu\nE1,1,Police,PS\nE2,1,police ,PS\n")
+    mentors = tmp_path / "mentors.csv"
+    mentors.write_text("id,level,area,kbu\nM1,3,Fire,PS\nM2,3,fire,PS\n")
+    assert main(["match", str(mentees), str(mentors), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "matching match: warning: spelling variants read as one area" in err
+    assert "return match(" not in err and ".py:" not in err

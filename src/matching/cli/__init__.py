@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 
 from .._version import __version__
 from ..errors import MatchingError
@@ -55,6 +56,13 @@ def _ledger_given(argv) -> bool:
     return known.program is not None
 
 
+def _warning_for(command: str):
+    """Warnings as the command's own lines (``matching match: warning: ...``), not Python source lines."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(f"matching {command}: warning: {message}\n")
+    return show
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (argparse exits with 2 on usage errors)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -66,8 +74,10 @@ def main(argv=None) -> int:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     run = COMMANDS[args.command]
     try:
-        read_inputs(args)
-        run(args, sys.stdout)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_for(args.command)
+            read_inputs(args)
+            run(args, sys.stdout)
     except MatchingError as err:
         sys.stderr.write(f"matching {args.command}: error: {err}\n")
         return 1
