@@ -27,6 +27,7 @@ from ..scoring.diagnose import diagnose_cohort
 from ..solvers.flow import solve_flow
 from ..solvers.goal_flows import flow_goals, solve_goal_flows
 from ..solvers.goal_search import search_fits, solve_goal_search
+from ..solvers.lagrange import lagrangian_fits
 from ..solvers.problem import Assignment, Problem
 from .outcome import PRIORITY_RESOLUTION, Outcome, build_outcome
 from .reasons import pin_problem
@@ -124,8 +125,11 @@ def _goal_flows(problem: Problem, cohort: Cohort, settings: Settings, cands: Can
                 solved: Assignment | None) -> Assignment:
     """The flow goals (or the flow-first search), from the plain optimum; certified over every
     allowed pair by ``best_reduced`` scans. Without a matching meeting the hard goals, the
-    full CP-SAT model decides on every allowed pair."""
+    full CP-SAT model decides on every allowed pair. A hard rank lag on a complete candidate
+    set (no other goal but share targets) goes to the Lagrangian bound (:func:`solve_cpsat`)."""
     started = time.perf_counter()
+    if cands.complete and not _wants_flow_goals(settings) and lagrangian_fits(parse_goals(settings.targets)):
+        return solve_cpsat(problem, cohort, settings, cands)
     plain = solved if solved is not None else solve_flow(problem)
     scan, bound, score_range = None, None, (int(cands.total.min(initial=0)), int(cands.total.max(initial=0)))
     if not cands.complete:

@@ -49,6 +49,7 @@ from .cpsat_model import Arcs, GoalModel, arc_sum
 from .cpsat_run import answer, run
 from .flow import ortools_version, solve_flow
 from .hints import lagrangian_hint, lagrangian_path
+from .lagrange import lagrangian_fits
 from .problem import Assignment, Problem
 
 __all__ = ["solve_cpsat", "Arcs", "GoalModel", "run", "USE_LAGRANGIAN"]
@@ -60,8 +61,8 @@ USE_LAGRANGIAN = True
 
 
 def _lagrangian_fits(goals) -> bool:
-    """Whether every goal is a share target (hard or soft), the goals the relaxation handles."""
-    return bool(goals.shares) and not (goals.limits or goals.rank_lag or goals.maximin)
+    """Whether every goal is a share target (hard or soft) or a hard rank lag, the goals the relaxation handles."""
+    return lagrangian_fits(goals)
 
 
 def _check_status(solver, status, model: GoalModel, seconds: float, stage: str):

@@ -32,6 +32,10 @@ __all__ = ["lagrangian_hint", "lagrangian_path", "PROOF_ARCS", "PROOF_SECONDS"]
 #: at most this many arcs, for at most ``PROOF_SECONDS`` (small cohorts get a proof).
 PROOF_ARCS = 3_000
 PROOF_SECONDS = 5.0
+#: What one CP-SAT worker guarantees (recorded in the result).
+ONE_WORKER = "one CP-SAT worker: the same pairs every run unless the time limit stops the search"
+#: Share of the time left that a CP-SAT search over a radius not yet known to hold the optimum may use.
+SLICE = 0.3
 
 
 def lagrangian_hint(problem: Problem, arcs, cohort, settings, goals, start: np.ndarray) -> np.ndarray:
@@ -90,13 +94,14 @@ def lagrangian_hint(problem: Problem, arcs, cohort, settings, goals, start: np.n
 
 
 def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, started, deadline, gap_limit):
-    """Share targets by a Lagrangian bound, then (if the gap is too wide) CP-SAT on the arcs left.
+    """Share targets and a hard rank lag by a Lagrangian bound, then (if the gap is too wide)
+    CP-SAT on the arcs reduced-cost fixing keeps.
 
     Returns ``(assignment, ceiling)``: ``assignment`` is None when no matching meeting
-    the hard targets was found (CP-SAT then decides, naming a conflict if there is one),
+    the hard goals was found (CP-SAT then decides, naming a conflict if there is one),
     with ``ceiling`` a proven bound on the goal objective for it.
     """
-    lag = Lagrangian(problem, arcs, cohort, goals)
+    lag = Lagrangian(problem, arcs, cohort, goals, settings)
     first = lag.evaluate(np.zeros(len(lag.den), np.int64))  # the min-cost-flow optimum without goals
     if settings.solver == "auto" and all(row["missed_by"] == 0 for row in
                                          evaluate_goals(cohort, settings, goals, first.mentor_of)):
@@ -105,18 +110,25 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
     minimize(lag, points, deadline)
     repair(lag, points, deadline)
     best, inc = best_points(points)
-    if inc is None:
-        return None, best.bound
-    if best.bound < inc.value:
+    if inc is not None and best.bound < inc.value:
         raise SolverError("the Lagrangian bound is below a matching's value (internal error)", status="NOT_CERTIFIED")
-    detail = {"stages": [], "lagrangian": _report(lag, goals, best, inc)}
+    detail = {"stages": [], "lagrangian": _report(lag, best, inc)}
     flow = f"ortools.min_cost_flow {ortools_version()} + lagrangian bound"
     args = (problem, cohort, settings, goals)
-    if best.bound == inc.value:
+    if inc is not None and best.bound == inc.value:
         detail["deterministic"] = "same pairs every run (no CP-SAT search)"
         return answer(*args, inc.mentor_of, inc.value, best.bound, True, diagnosis, started, flow, detail), None
     left = deadline - time.perf_counter()
-    keep = lag.keep(lag.evaluate(np.array(best.q), reduced=True), inc.value) if left > 0.05 else None
+    point = lag.evaluate(np.array(best.q), reduced=True) if left > 0.05 else None
+    if inc is None:
+        if point is None:
+            return None, best.bound
+        hard = lag.weight < 0
+        closest = min(points, key=lambda t: -float((np.minimum(np.array(t.g), 0)[hard] / lag.den[hard]).sum()))
+        done = _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, None, closest.mentor_of,
+                             diagnosis, started, deadline, detail)
+        return done, best.bound
+    keep = lag.keep(point, inc.value) if point is not None else None
     within = best.bound - inc.value <= gap_limit * abs(best.bound)
     if keep is None or (within and len(keep) > PROOF_ARCS):
         why = ("the Lagrangian bound proves this matching within {gap_limit:.2%} of the optimum, not optimal: "
@@ -124,43 +136,77 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
         detail["deterministic"] = "same pairs every run (no CP-SAT search)"
         return answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
                        why=why), None
-    seconds = min(left, PROOF_SECONDS) if within else left
-    return _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started,
-                         seconds, detail), None
+    end = min(deadline, time.perf_counter() + PROOF_SECONDS) if within else deadline
+    return _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc, inc.mentor_of, diagnosis,
+                         started, end, detail), None
 
 
-def _pruned_cpsat(lag, keep, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, seconds,
+def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc, hint, diagnosis, started, end,
                   detail):
-    """CP-SAT over the arcs whose reduced cost leaves room to beat the incumbent, hinted with it."""
-    sel = np.union1d(keep, arcs.pins)
-    sub = dataclasses.replace(problem, i=arcs.i[sel], j=arcs.j[sel], score=arcs.score[sel])
-    model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub,
-                      int(problem.priority[inc.mentor_of >= 0].sum()))
-    model.m.maximize(model.score_expr())  # no "objective <= bound" constraint: it slowed proofs 15x in tests
-    model.hint(inc.mentor_of)
-    solver, status = run(model.m, settings, seconds)
-    detail["lagrangian"]["kept_arcs"] = int(len(sel))
-    detail["stages"] = [("score", solver.status_name(status), solver.objective_value, solver.best_objective_bound)]
-    mentor_of, value, bound = inc.mentor_of, inc.value, best.bound
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = int(round(solver.objective_value))
-        if found >= value:
-            mentor_of, value = model.mentor_of(solver, problem.n_mentees), found
-        bound = min(bound, int(np.floor(solver.best_objective_bound + 1e-6)))
-        if status == cp_model.OPTIMAL:
-            bound = value
-    elif status == cp_model.INFEASIBLE:
-        raise SolverError("CP-SAT found the pruned model infeasible although it holds a matching (internal error)",
-                          status="INFEASIBLE")
-    elif status != cp_model.UNKNOWN:  # UNKNOWN: no better matching in time; the incumbent stands
-        raise SolverError(f"CP-SAT rejected the pruned model ({solver.status_name(status)}; internal error): "
-                          f"{model.m.validate()}", status=solver.status_name(status))
+    """CP-SAT over the arcs whose reduced cost leaves room for a matching within ``radius`` of the
+    bound, hinted; the radius grows until the kept arcs hold every matching better than the best
+    found (then that model's optimum is the optimum). None: no matching found."""
+    bound = best.bound
+    value, mentor_of = (inc.value, inc.mentor_of) if inc is not None else (None, None)
+    radius = bound - value if inc is not None else max(abs(bound) // 10_000, 1)
+    p_star = int(problem.priority[hint >= 0].sum())
+    stages, proven = [], False
+    while True:
+        left = end - time.perf_counter()
+        keep = lag.keep(point, best.bound - radius)
+        sel, whole = np.union1d(keep, arcs.pins), len(keep) >= len(lag.free)
+        exact = value is not None and value >= best.bound - radius  # every better matching is in the model
+        if left <= 0.05:
+            break
+        seconds = left if exact or whole else min(left, max(SLICE * left, 2.0))
+        status, found, cp_bound, got = _kept_model(sel, problem, arcs, cohort, settings, goals, p_star, hint, seconds)
+        stages.append(("score", status, found, cp_bound, int(len(sel)), int(radius)))
+        if got is not None and (value is None or found > value):
+            value, mentor_of, hint = found, got, got
+        if status == "INFEASIBLE":  # no matching reaches best.bound - radius
+            if whole:
+                return None
+            bound, radius = min(bound, best.bound - radius - 1), radius * 8
+            continue
+        if exact or (status == "OPTIMAL" and value is not None and value >= best.bound - radius):
+            if status in ("OPTIMAL", "FEASIBLE"):
+                bound = max(value, min(bound, int(np.floor(cp_bound + 1e-6))))
+                proven = status == "OPTIMAL"
+            break
+        if status == "OPTIMAL":  # the model's optimum is below the radius: better matchings may lie outside
+            bound = min(bound, max(value, best.bound - radius - 1))
+        if value is not None:
+            radius = max(best.bound - value, radius + 1)
+        elif status == "UNKNOWN":
+            radius *= 4
+    if value is None:
+        return None
+    detail["lagrangian"]["kept_arcs"] = int(stages[-1][4]) if stages else 0
+    detail["stages"] = [s[:4] for s in stages]
+    detail["fixing"] = [{"radius": s[5], "arcs": s[4], "status": s[1]} for s in stages]
+    detail["workers"], detail["deterministic"] = 1, ONE_WORKER
     label = f"ortools.cp_sat {ortools_version()} (lagrangian bound, reduced-cost pruned)"
-    why = (f"CP-SAT stopped after {seconds:.3g} s" + ("" if seconds >= settings.time_limit * 0.5 else
-           f" (its share of the time limit, {settings.time_limit:g} s, once the gap was small)")
-           + " before proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
-    return answer(problem, cohort, settings, goals, mentor_of, value, bound, value >= bound, diagnosis, started,
-                   label, detail, why=why)
+    why = ("CP-SAT stopped at the time limit ({limit:g} s), or its share of it once the gap was small, before "
+           "proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
+    return answer(problem, cohort, settings, goals, mentor_of, value, bound, proven or value >= bound, diagnosis,
+                  started, label, detail, why=why)
+
+
+def _kept_model(sel, problem, arcs, cohort, settings, goals, p_star, hint, seconds):
+    """``(status, objective, bound, matching or None)`` of CP-SAT on arcs ``sel`` (one worker, full LP)."""
+    sub = dataclasses.replace(problem, i=arcs.i[sel], j=arcs.j[sel], score=arcs.score[sel])
+    model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub, p_star)
+    model.m.maximize(model.score_expr())  # no "objective <= bound" constraint: it slowed proofs 15x in tests
+    model.hint(hint)
+    solver, status = run(model.m, settings, seconds, workers=1, linearization=2)
+    name = solver.status_name(status)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return name, int(round(solver.objective_value)), solver.best_objective_bound, model.mentor_of(
+            solver, problem.n_mentees)
+    if status not in (cp_model.INFEASIBLE, cp_model.UNKNOWN):
+        raise SolverError(f"CP-SAT rejected the pruned model ({name}; internal error): {model.m.validate()}",
+                          status=name)
+    return name, None, None, None
 
 
 def _goals_checked(problem, cohort, settings, goals, first, diagnosis, started) -> Assignment:
@@ -174,10 +220,11 @@ def _goals_checked(problem, cohort, settings, goals, first, diagnosis, started) 
                       wall_time=time.perf_counter() - started, extra=extra)
 
 
-def _report(lag, goals, best, inc) -> dict:
-    """What the relaxation found, in score points (multipliers: points per qualifying pair)."""
+def _report(lag, best, inc) -> dict:
+    """What the relaxation found, in score points (multipliers: points per qualifying pair, or
+    per mentee-rank of a rank-lag group)."""
     mu = np.array(best.q, float) * lag.den / lag.scale / RESOLUTION
-    return {"bound": best.bound / RESOLUTION, "incumbent": inc.value / RESOLUTION,
-            "multipliers": {g.name: round(float(x), 6) for g, x in zip(goals.shares, mu)},
+    return {"bound": best.bound / RESOLUTION, "incumbent": None if inc is None else inc.value / RESOLUTION,
+            "multipliers": {name: round(float(x), 6) for name, x in zip(lag.names, mu)},
             "evaluations": lag.evaluations, "arcs": int(len(lag.free)), "working_arcs": int(len(lag.work)),
             "scale": lag.scale}

@@ -1,8 +1,9 @@
-"""Lagrangian bounds for share targets: min-cost flow on shifted scores, in exact integers.
+"""Lagrangian bounds for share targets and rank lags: min-cost flow on shifted scores, in exact integers.
 
-Share targets (hard or soft) are linear side constraints ``g_k(x) = sum_a coef_k[a] x_a >= 0``
-on the capacitated assignment (``coef = den * qualifies - num * counts``, see
-:meth:`matching.solvers.cpsat.GoalModel._share`). For multipliers ``q >= 0`` on the
+Share targets (hard or soft) and the groups of a hard rank lag are linear side
+constraints ``g_k(x) = sum_a coef_k[a] x_a + const_k >= 0`` on the capacitated
+assignment (share: ``coef = den * qualifies - num * counts``, see
+:meth:`matching.solvers.cpsat.GoalModel._share`; rank lag: :func:`goal_terms`). For multipliers ``q >= 0`` on the
 scale ``D`` (``lambda = q / D``), the flow problem with arc values
 ``D * score + sum_k q_k coef_k`` is a plain min-cost flow, and its optimum ``V(q)``,
 with the first level (most mentees matched, by priority) kept by the lexicographic
@@ -36,30 +37,57 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SolverError
-from ..cohort.goals import share_masks
+from ..cohort.goals import outcome_ranks, rank_groups, share_masks
 from ..scoring.scores import RESOLUTION
 from .certified import optimum, prices
 
-__all__ = ["Lagrangian", "Point", "share_terms"]
+__all__ = ["Lagrangian", "Point", "goal_terms", "lagrangian_fits"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 #: Arcs per mentee (by score, and by score among qualifying arcs of each target) in the first working set.
 START_K = 8
 #: Upper limit of the scale ``D`` of the multipliers.
 MAX_SCALE = 1 << 20
+#: A rank-lag multiplier may reach this many score spreads per mentee-rank of its group.
+LAG_REACH = 4
 
 
-def share_terms(arcs, cohort, goals):
-    """(coef (K, arcs) int64, den (K,), weight units (K,), -1 hard) of the share goals."""
-    coef, den, weight = [], [], []
+def goal_terms(arcs, cohort, goals, settings=None):
+    """The relaxed constraints ``coef . x + const >= 0`` of the share targets and of each group
+    of a hard rank lag: ``(names, coef (K, arcs), const, den, weight units (-1 hard), reach)``.
+
+    ``den`` scales a term to about one unit per pair (the multipliers' unit); ``reach`` is
+    how many score spreads a multiplier may reach per unit. A hard rank lag's group ``g``
+    holds when ``sum (n [i in g] - n_g) (outcome - worst) x <= floor(p n n_g / q)`` for the
+    lag ``p / q`` (exact integers; the CP-SAT constraint divided by ``q``).
+    """
+    names, coef, const, den, weight, reach = [], [], [], [], [], []
     for g in goals.shares:
         counts, good = share_masks(cohort, g, arcs.i, arcs.j, arcs.rank)
         coef.append(g.share.denominator * good.astype(np.int64) - g.share.numerator * counts.astype(np.int64))
-        den.append(g.share.denominator)
+        names.append(g.name), const.append(0), den.append(g.share.denominator), reach.append(1)
         weight.append(-1 if g.weight is None else max(1, int(round(g.weight * RESOLUTION))))
+    lag = goals.rank_lag
+    if lag is not None and lag.weight is None and settings is not None:
+        counted, outcome, worst = outcome_ranks(cohort, arcs.i, arcs.rank)
+        gain = np.where(counted[arcs.i], worst - outcome, 0).astype(np.int64)
+        n, p, q = int(counted.sum()), lag.lag.numerator, lag.lag.denominator
+        for attr in lag.by:
+            for k, group in enumerate(rank_groups(cohort, settings, attr, counted)):
+                n_g = int(group.sum())
+                coef.append((n * group[arcs.i].astype(np.int64) - n_g) * gain)
+                names.append(f"max_rank_lag.{attr}.{k}"), const.append(p * n * n_g // q), den.append(max(n, 1))
+                weight.append(-1), reach.append(LAG_REACH)
     k = len(coef)
-    return (np.array(coef, np.int64).reshape(k, len(arcs)), np.array(den, np.int64),
-            np.array(weight, np.int64))
+    return (names, np.array(coef, np.int64).reshape(k, len(arcs)), np.array(const, np.int64),
+            np.array(den, np.int64), np.array(weight, np.int64), np.array(reach, np.int64))
+
+
+def lagrangian_fits(goals) -> bool:
+    """Goals the relaxation handles: share targets (hard or soft) and a hard rank lag, nothing else."""
+    lag = goals.rank_lag
+    return (bool(goals.shares) or lag is not None) and not (goals.limits or goals.maximin) and (
+        lag is None or lag.weight is None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,10 +106,10 @@ class Point:
 
 
 class Lagrangian:
-    """The Lagrangian relaxation of the share targets over the arcs of ``arcs``."""
+    """The Lagrangian relaxation of the share targets (and hard rank lag) over the arcs of ``arcs``."""
 
-    def __init__(self, problem, arcs, cohort, goals):
-        self.coef, self.den, self.weight = share_terms(arcs, cohort, goals)
+    def __init__(self, problem, arcs, cohort, goals, settings=None):
+        self.names, self.coef, const, self.den, self.weight, reach = goal_terms(arcs, cohort, goals, settings)
         self.n, self.m = problem.n_mentees, problem.n_mentors
         self.fixed_i, self.fixed_j = problem.fixed_i, problem.fixed_j
         self.left = problem.capacity - np.bincount(problem.fixed_j, minlength=self.m)
@@ -89,14 +117,14 @@ class Lagrangian:
         self.free = np.flatnonzero(free)
         self.i, self.j, self.score = arcs.i[free], arcs.j[free], arcs.score[free].astype(np.int64)
         self.coef_free = np.ascontiguousarray(self.coef[:, free])
-        self.g_pins = self.coef[:, arcs.pins].sum(axis=1) if len(arcs.pins) else np.zeros(len(self.den), np.int64)
+        self.g_pins = const + (self.coef[:, arcs.pins].sum(axis=1) if len(arcs.pins) else 0)
         raw = problem.priority.astype(np.int64)
         movable = np.zeros(self.n, bool)
         movable[self.i] = True
         self.prio = raw // max(math.gcd(*raw[movable].tolist()), 1) if movable.any() else raw
         spread = int(self.score.max(initial=0)) - int(min(self.score.min(initial=0), 0)) + 1
         hard = self.weight < 0
-        self.upper = np.where(hard, spread, np.minimum(spread, self.weight)).astype(float)  # per pair
+        self.upper = np.where(hard, spread * reach, np.minimum(spread * reach, self.weight)).astype(float)
         self.scale, self.lex = self._scale(int(np.abs(self.score).max(initial=1)))
         self.q_max = (self.upper * self.scale // self.den).astype(np.int64)
         self.work = _start_set(self.i, self.score, self.coef_free, len(self.free))
