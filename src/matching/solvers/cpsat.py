@@ -22,7 +22,7 @@ equally good matchings is returned may vary; a solve stopped by ``time_limit``
 goal (no soft miss, no maximin) and the solver was chosen automatically, it is
 returned as proven optimal without running CP-SAT: it is optimal for a relaxation.
 
-When every goal is a share target (hard or soft) and the candidate set is complete,
+When every goal is a share target (hard or soft) or a hard rank lag and the candidate set is complete,
 :func:`matching.solvers.hints.lagrangian_path` runs first: Lagrangian relaxation
 (:mod:`matching.solvers.lagrange`) gives an exact integer bound and feasible matchings
 from min-cost flow. A gap of 0 is returned OPTIMAL with no CP-SAT search; a gap within

@@ -1,5 +1,10 @@
 """Rank lag and mentor KBU shares: a feasible matching first, then CP-SAT on the pairs that matter.
 
+A hard rank lag (alone or with share targets) on a complete candidate set goes to the
+Lagrangian path instead (:func:`matching.solvers.hints.lagrangian_path`); this module
+takes the rest: mentor KBU shares, soft rank lags, load limits with other goals, and
+sparse candidate sets (large cohorts), where the flows are certified by the scan.
+
 1. **Ceiling.** The optimum without these goals (with a KBU load limit as the flow's
    layer, exact and certified; :mod:`matching.solvers.layered`) bounds the goal
    objective (free score minus soft penalties) of every matching: goals only remove
@@ -11,7 +16,9 @@
    cost; a matching using a pair scores at most the ceiling minus it, so only pairs
    within ``ceiling - incumbent`` can be in a better matching. They are collected over
    every allowed pair (the certificate's scan).
-4. **CP-SAT** solves the full goal model on those pairs only, hinted with the incumbent.
+4. **CP-SAT** solves the full goal model on those pairs only, hinted with the incumbent
+   (one worker with the full LP relaxation: it proves these models in seconds where the
+   default two-worker portfolio stalled).
    Its optimum there is the optimum (status OPTIMAL); at the time limit the best
    matching comes back FEASIBLE with the proven bound and gap. When the pairs kept are
    more than :data:`MAX_ARCS`, CP-SAT searches the working set instead and the bound
@@ -149,7 +156,7 @@ def _combine(problem, cohort, settings, goals, p_star, arcs, hint, deadline):
     model = GoalModel(Arcs(sub, cohort), cohort, settings, goals, sub, p_star)
     model.m.maximize(model.score_expr())
     model.hint(hint)
-    solver, status = run(model.m, settings, max(deadline - time.perf_counter(), 0.5))
+    solver, status = run(model.m, settings, max(deadline - time.perf_counter(), 0.5), workers=1, linearization=2)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return int(round(solver.objective_value)), model.mentor_of(solver, sub.n_mentees)
