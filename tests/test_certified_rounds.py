@@ -73,11 +73,12 @@ def test_warm_repair_equals_cold_solve_and_is_proved(seed, n, m, share, small):
     before = optimum(n, m, i[old], j[old], score[old], prio, left, weight)
     c = weight * prio[i] + score
     u, v, _ = certified.prices(m, i[old], j[old], c[old], left, before)
-    saved, augment.SMALL = augment.SMALL, small
+    saved = augment.SMALL, augment.FULL
+    augment.SMALL, augment.FULL = small, 10**6
     try:
         warm = augment.repair(n, m, i, j, score, prio, left, weight, before, u - weight * prio, v)
     finally:
-        augment.SMALL = saved
+        augment.SMALL, augment.FULL = saved
     cold = optimum(n, m, i, j, score, prio, left, weight)
     certified.prices(m, i, j, c, left, warm)  # raises unless proved optimal
     assert _objective(warm, i, j, score, prio) == _objective(cold, i, j, score, prio)
@@ -94,6 +95,12 @@ def test_warm_repair_gives_up_past_its_budget():
     none = np.full(n, -1, np.int64)
     slack, v = -weight * prio, np.zeros(m, np.int64)  # the empty graph's optimum and prices
     assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v, budget=0) is None
+    saved = augment.SMALL, augment.FULL
+    augment.SMALL, augment.FULL = 0, 0  # no search allowed at all
+    try:
+        assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v) is None
+    finally:
+        augment.SMALL, augment.FULL = saved
     got = augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v)
     cold = optimum(n, m, i, j, score, prio, left, weight)
     assert _objective(got, i, j, score, prio) == _objective(cold, i, j, score, prio)

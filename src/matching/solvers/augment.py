@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Nodes a search settles in Python before it restarts in scipy's Dijkstra over the whole graph.
 SMALL = 1000
+#: Searches over the whole graph a repair may make before it gives up (a cold solve is cheaper).
+FULL = 10
 
 
 def _network(n, m, i, j, score, entry, left, mentor_of):
@@ -207,8 +209,11 @@ def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget
     np.add.at(excess, tail[broken], -1)
     work = _Repair(tail, head, cost, cap, flow, p, excess)
     work.saturated = broken
+    full = 0
     for _ in range(len(broken)):
-        found = work.search(SMALL) or work.search_all()
+        found = work.search(SMALL)
+        if found is None and full < FULL:
+            found, full = work.search_all(), full + 1
         if found is None or budget <= 0:
             log.debug("warm re-solve: gave up (no path, or its budget of Dijkstra steps spent)")
             return None

@@ -52,9 +52,9 @@ PRICE_CAP = 1 << 26
 #: Rounds of "scan, add, re-solve" before giving up (each round adds at least one pair).
 MAX_ROUNDS = 60
 #: A round is re-solved warm (from the last optimum) when at most this share of the mentees,
-#: or ``WARM_MIN`` pairs, break a price.
-LOCAL = 0.002
-WARM_MIN = 20
+#: or ``WARM_MIN`` pairs, break a price (beyond, a cold solve is about as fast).
+LOCAL = 0.0005
+WARM_MIN = 30
 #: Pairs the scan finds join the flow graph when they break a price or come within
 #: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
 JOIN = 20
@@ -183,7 +183,8 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     Returns
     -------
     (Assignment, i, j, score)
-        The proven optimum and the pairs the certificate added to the graph.
+        The proven optimum and the pairs the certificate added to the graph (those in its
+        last version; pairs scanned but kept aside are not returned).
     """
     started = time.perf_counter()
     n, m = problem.n_mentees, problem.n_mentors
@@ -201,7 +202,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     join, keep = max(1, spread // JOIN), max(1, spread // KEEP)
     bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
     spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
-    added, rounds, warm = ([], [], []), [], None
+    rounds, warm, first = [], None, np.sort(i * m + j)
     bar = progress.bar(MAX_ROUNDS, "certificate rounds (until proven)", unit="round")
     try:
         for _ in range(MAX_ROUNDS):
@@ -222,8 +223,6 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             log.debug("certificate round %d: %s", len(rounds), rounds[-1])
             if not rounds[-1]["violations"]:
                 break
-            for store, new in zip(added, fresh):
-                store.append(new)
             # pairs breaking a price, or within ``join`` of it, join the graph; the others wait,
             # and so do the graph's arcs that fell more than ``keep`` below tight (unless chosen)
             own = score - v[j] - slack[i]
@@ -236,15 +235,19 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             broken = int((found > 0).sum())
             warm = (mentor_of, slack, v) if broken <= max(WARM_MIN, LOCAL * n) else None
         else:
-            return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
-                *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
-        for store, new in zip(added, fresh):
-            store.append(new)
+            return _uncertified(problem, mentor_of, i, j, score, rounds, started), *_joined(first, i, j, score, m)
         return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
-                           (len(i), len(i) + len(spare[0]) + len(fresh[0]))), \
-            *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
+                           (len(i), len(i) + len(spare[0]) + len(fresh[0]))), *_joined(first, i, j, score, m)
     finally:
         bar.close()
+
+
+def _joined(first, i, j, score, m):
+    """The graph's arcs that were not in its first version (``first``: sorted keys)."""
+    keys = i * m + j
+    at = np.minimum(np.searchsorted(first, keys), max(len(first) - 1, 0))
+    new = (first[at] != keys) if len(first) else np.ones(len(keys), bool)
+    return i[new], j[new], score[new]
 
 
 def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m):
