@@ -23,6 +23,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from .._numeric import unique
 from ..errors import SolverError
 from ..cohort.goals import evaluate_goals, parse_goals, share_masks
 from ..scoring.scores import RESOLUTION
@@ -160,7 +161,7 @@ def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc,
     while True:
         left = end - time.perf_counter()
         keep = lag.keep(point, best.bound - radius)
-        sel, whole = np.union1d(keep, arcs.pins), len(keep) >= len(lag.free)
+        sel, whole = unique(np.concatenate([keep, arcs.pins])), len(keep) >= len(lag.free)
         exact = value is not None and value >= best.bound - radius  # every better matching is in the model
         if left <= 0.05:
             break
