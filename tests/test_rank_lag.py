@@ -78,11 +78,11 @@ def test_routing():
 def test_terms_bound_and_answer_agree_with_brute_force(n, seed, lag, by):
     """The relaxed constraints hold exactly when the goal does; every Lagrangian bound is at
     least the brute-force optimum; the answer is that optimum (or InfeasibleError when none)."""
-    data, s, cohort, cands, problem = _setup(n, seed, lag, by)
+    data, s, cohort, _, problem = _setup(n, seed, lag, by)
     goals = parse_goals(s.targets)
     brute = _brute(problem, cohort, s, goals)
     arcs = cpsat.Arcs(problem, cohort)
-    names, coef, const, den, weight, _ = goal_terms(arcs, cohort, goals, s)
+    _, coef, const, _, _, _ = goal_terms(arcs, cohort, goals, s)
     rng = np.random.default_rng(seed)
     for _ in range(5):  # random matchings: g(x) >= 0 for every group iff the goal's report has no miss
         mentor_of = np.full(n, -1, np.int64)
