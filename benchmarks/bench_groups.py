@@ -78,7 +78,7 @@ def run_plain_tabu(path: Path, limit: float) -> dict:
     D += D.T
     units = Units(W=D, w=np.ones(n, int), lo=lo, hi=hi, apart=np.zeros((n, n), np.int8),
                   forbid=np.zeros((n, len(lo)), bool))
-    r = tabu_search(units, first_grouping(units), seed=0, time_limit=limit, perturb=False)
+    r = tabu_search(units, first_grouping(units), seed=0, time_limit=limit, perturb=False, incremental=False)
     return {"value": round(r.objective, 3), "seconds": round(r.seconds, 2), "iterations": r.iterations}
 
 
