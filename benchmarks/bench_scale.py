@@ -4,7 +4,7 @@ Each size runs in its own subprocess (so peak memory is that size's alone). For 
 size it prints the median time of every stage of ``match()`` (validate, score, solve,
 result; the solve split into min-cost flow and certificate scans, summed over rounds), the
 peak resident memory (``ru_maxrss`` of the size's process after ``match()``), the
-objective and the certificate of optimality (rounds, of which re-solved locally; arcs in
+objective and the certificate of optimality (rounds, of which repaired warm; arcs in
 the first and last flow graph; pairs scored),
 and, in the same process and on the same cohort:
 
@@ -143,7 +143,7 @@ def _fmt(x, digits=2) -> str:
 
 def table(results: list) -> str:
     head = ("mentees", "mentors", "allowed", "gen", "validate", "score", "solve", "flow", "scan", "result", "match",
-            "peak MB", "score-pass", "x floor", "scipy", "ratio", "greedy gap", "rounds (local)", "arcs first/last",
+            "peak MB", "score-pass", "x floor", "scipy", "ratio", "greedy gap", "rounds (warm)", "arcs first/last",
             "pairs scored", "same optimum")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for r in results:
@@ -153,7 +153,7 @@ def table(results: list) -> str:
         gap = 100 * (r["score"] - r["greedy_score"]) / max(abs(r["score"]), 1)
         cert, rounds = r["certificate"], r["rounds"]
         flow, scan = (sum(x[k] for x in rounds) if rounds else None for k in ("flow_seconds", "scan_seconds"))
-        local = sum(x.get("solve") == "local" for x in rounds)
+        local = sum(x.get("solve") in ("warm", "local") for x in rounds)
         arcs = f"{rounds[0]['arcs']:,} / {rounds[-1]['arcs']:,}" if rounds else f"{r['candidates']:,}"
         lines.append(" | ".join([
             f"{r['mentees']:,}", f"{r['mentors']:,}", f"{r['allowed_pairs']:,}", _fmt(r["generate"]),

@@ -41,22 +41,25 @@ SETTINGS = [{}, {"require_more_experience": False}, {"allow_same_area": True}, {
 
 
 @contextlib.contextmanager
-def forced_sparse(k: int, mentor_k: int = 1, *, local: float | None = None, near: int | None = None,
+def forced_sparse(k: int, mentor_k: int = 1, *, local: float | None = None, keep: int | None = None,
                   join: int | None = None):
     """Solve every cohort on a sparse candidate set of about ``k`` mentors per mentee (the
-    certificate's scan also returns ``k``), optionally re-solving rounds locally more often."""
-    saved = (scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K, certified.LOCAL,
-             certified.NEAR, certified.REGION, certified.JOIN)
+    certificate's scan also returns ``k``), optionally re-solving rounds warm more often
+    (``local``: 0.0 never, 1.0 always) and pruning the flow graph harder (``keep``)."""
+    names = ("LOCAL", "WARM_MIN", "KEEP", "JOIN")
+    saved = (scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K), \
+        {name: getattr(certified, name) for name in names}
     scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K = 0, k, mentor_k, k
-    certified.LOCAL = saved[4] if local is None else local
-    certified.NEAR = saved[5] if near is None else near
-    certified.REGION = 1.0 if local == 1.0 else saved[6]
-    certified.JOIN = saved[7] if join is None else join
+    if local is not None:
+        certified.LOCAL, certified.WARM_MIN = local, (0 if local == 0.0 else certified.WARM_MIN)
+    certified.KEEP = certified.KEEP if keep is None else keep
+    certified.JOIN = certified.JOIN if join is None else join
     try:
         yield
     finally:
-        (scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K,
-         certified.LOCAL, certified.NEAR, certified.REGION, certified.JOIN) = saved
+        scoring.FULL_LIMIT, scoring.TOP_K, scoring.MENTOR_K, scoring.SCAN_K = saved[0]
+        for name, value in saved[1].items():
+            setattr(certified, name, value)
 
 
 def cohort_of(n, seed, *, ratio=0.67, capacity=(1, 2), collide=False, n_preferences=5, **kw):
@@ -109,17 +112,18 @@ def objective(result) -> tuple[int, int]:
 @given(n=st.integers(2, 60), seed=st.integers(0, 2**16), ratio=st.sampled_from([0.3, 0.67, 1.2]),
        capacity=st.sampled_from([(1, 2), (0, 2), (1, 1), (2, 3)]), collide=st.booleans(),
        k=st.integers(1, 3), mentor_k=st.integers(1, 2), which=st.integers(0, len(SETTINGS) - 1),
-       local=st.sampled_from([0.0, 0.05, 1.0]), near=st.sampled_from([1, 80, 10**6]),
+       local=st.sampled_from([0.0, 0.05, 1.0]), keep=st.sampled_from([1, 10, 10**6]),
        join=st.sampled_from([1, 20, 10**6]))
-def test_sparse_certified_equals_dense(n, seed, ratio, capacity, collide, k, mentor_k, which, local, near, join):
-    """However often rounds re-solve locally (1.0: whenever they can), over however large a
-    region (``near`` 1: every arc leads on), and whichever found pairs join the graph at once
-    (``join`` 1: all; 10**6: those breaking a price), the certified optimum is the dense one."""
+def test_sparse_certified_equals_dense(n, seed, ratio, capacity, collide, k, mentor_k, which, local, keep, join):
+    """However often rounds re-solve warm (1.0: always), however hard the flow graph is pruned
+    (``keep`` 10**6: every arc not tight and not chosen leaves it), and whichever found pairs
+    join the graph at once (``join`` 1: all; 10**6: those breaking a price), the certified
+    optimum is the dense one."""
     cohort = cohort_of(n, seed, ratio=ratio, capacity=capacity, collide=collide)
     s = Settings.from_dict(SETTINGS[which])
     full = solve_cohort(cohort, s)
     assert full.candidates.complete
-    with forced_sparse(k, mentor_k, local=local, near=near, join=join):
+    with forced_sparse(k, mentor_k, local=local, keep=keep, join=join):
         sparse = solve_cohort(cohort, s)
     assert objective(sparse) == objective(full) == dense_optimum(cohort, s)
     if sparse.candidates.complete:  # nothing allowed at all: the complete table is empty

@@ -1,8 +1,9 @@
 """Pieces of the certified solve's rounds, each against a plain oracle.
 
-The mentors' best mentees are merged in batches (equal to one sort of every offer), and a
-round may re-solve only near the arcs it added: whenever the certificate's prices prove
-that answer, its objective is the cold solve's, and a suboptimal answer is refused.
+The mentors' best mentees are merged in batches (equal to one sort of every offer); a
+round may re-solve warm from the last optimum and its prices (successive shortest paths),
+and that answer is proved optimal and equal to the cold solve's; a suboptimal answer is
+refused by the proof.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from matching.errors import SolverError
 from matching.scoring.sparse import _MentorBest
 from matching.solvers import certified
-from matching.solvers.warm import local_optimum, optimum
+from matching.solvers import augment
+from matching.solvers.warm import optimum
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -55,11 +57,14 @@ def _objective(mentor_of, i, j, score, prio):
     return int(prio[mentor_of >= 0].sum()), int(score[chosen].sum())
 
 
-@hsettings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), m=st.integers(1, 8), depth=st.integers(0, 6),
-       share=st.floats(0.1, 0.9))
-def test_local_re_solve_proved_optimal_equals_cold_solve(seed, n, m, depth, share):
-    """A warm start from the optimum without some arcs: refused by the proof, or as good as cold."""
+@hsettings(max_examples=120, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), m=st.integers(1, 8), share=st.floats(0.0, 1.0),
+       small=st.sampled_from([0, 2, 3000]))
+def test_warm_repair_equals_cold_solve_and_is_proved(seed, n, m, share, small):
+    """From the optimum without some arcs and its prices, the repair is optimal on them all.
+
+    ``small`` forces the scipy search (0), a mix (2), or Python searches only (3000).
+    """
     i, j, score, left, prio = _graph(seed, n, m)
     usable = left[j] > 0
     i, j, score = i[usable], j[usable], score[usable]
@@ -68,21 +73,37 @@ def test_local_re_solve_proved_optimal_equals_cold_solve(seed, n, m, depth, shar
     before = optimum(n, m, i[old], j[old], score[old], prio, left, weight)
     c = weight * prio[i] + score
     u, v, _ = certified.prices(m, i[old], j[old], c[old], left, before)
-    broken = c - u[i] - v[j] > 0
-    cold = optimum(n, m, i, j, score, prio, left, weight)
-    warm = local_optimum(n, m, i, j, score, prio, left, weight, before, c - u[i] - v[j] >= -3,
-                         np.unique(i[broken]), depth=depth, largest=1.0)
+    saved = augment.SMALL, augment.FULL
+    augment.SMALL, augment.FULL = small, 10**6
     try:
-        certified.prices(m, i, j, c, left, warm)
-    except SolverError:
-        assert broken.any()  # the old optimum itself is proved whenever no arc breaks a price
-    else:
-        assert _objective(warm, i, j, score, prio) == _objective(cold, i, j, score, prio)
-    # a region grown over every arc holds whole components: always proved, always optimal
-    whole = local_optimum(n, m, i, j, score, prio, left, weight, before, np.ones(len(i), bool),
-                          np.unique(i[broken]), depth=n + m, largest=1.0)
-    certified.prices(m, i, j, c, left, whole)
-    assert _objective(whole, i, j, score, prio) == _objective(cold, i, j, score, prio)
+        warm = augment.repair(n, m, i, j, score, prio, left, weight, before, u - weight * prio, v)
+    finally:
+        augment.SMALL, augment.FULL = saved
+    cold = optimum(n, m, i, j, score, prio, left, weight)
+    certified.prices(m, i, j, c, left, warm)  # raises unless proved optimal
+    assert _objective(warm, i, j, score, prio) == _objective(cold, i, j, score, prio)
+    chosen = warm >= 0
+    assert (np.bincount(warm[chosen], minlength=m) <= left).all()
+    assert set(zip(np.flatnonzero(chosen).tolist(), warm[chosen].tolist())) <= set(zip(i.tolist(), j.tolist()))
+
+
+def test_warm_repair_gives_up_past_its_budget():
+    i, j, score, left, prio = _graph(3, 10, 6)
+    usable = left[j] > 0
+    i, j, score = i[usable], j[usable], score[usable]
+    n, m, weight = 10, 6, certified.certificate_weight(10, (0, 20))
+    none = np.full(n, -1, np.int64)
+    slack, v = -weight * prio, np.zeros(m, np.int64)  # the empty graph's optimum and prices
+    assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v, budget=0) is None
+    saved = augment.SMALL, augment.FULL
+    augment.SMALL, augment.FULL = 0, 0  # no search allowed at all
+    try:
+        assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v) is None
+    finally:
+        augment.SMALL, augment.FULL = saved
+    got = augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v)
+    cold = optimum(n, m, i, j, score, prio, left, weight)
+    assert _objective(got, i, j, score, prio) == _objective(cold, i, j, score, prio)
 
 
 def test_proof_step_limit_refuses_rather_than_loops():
@@ -91,3 +112,45 @@ def test_proof_step_limit_refuses_rather_than_loops():
     c = np.array([10, 1, 1, 10], np.int64)
     with pytest.raises(SolverError):
         certified.prices(2, i, j, c, np.array([1, 1]), np.array([1, 0]), limit=3)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(-2**62, 2**62), max_size=40), narrow=st.booleans())
+def test_sorted_unique_equals_numpy_unique(values, narrow):
+    """``matching._numeric.unique`` (sorting; counting for a small range) is ``np.unique``."""
+    from matching._numeric import unique
+
+    a = np.array(values, np.int64) % 50 if narrow else np.array(values, np.int64)
+    assert unique(a).tolist() == np.unique(a).tolist()
+    assert unique(a).dtype == a.dtype
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), share=st.floats(0.0, 1.0))
+def test_candidates_grown_by_pairs_equal_a_fresh_scoring(seed, share):
+    """Regression: growing a sparse candidate set (binary search, score only what is new,
+    merge in place) gives the pairs sorted, each once, scored as ``score_pairs`` does."""
+    from matching import Settings
+    from matching.cohort.validate import load_cohort
+    from matching.review.solve import _with_pairs
+    from matching.scoring.scores import score_pairs
+    from matching.scoring.sparse import build_candidates
+
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import make_cohort
+
+    e, m, r = make_cohort(30, 20, seed=seed)
+    cohort, s = load_cohort(e, m, relatedness=r), Settings()
+    full = build_candidates(cohort, s)
+    sparse = build_candidates(cohort, s, limit=0, k=2)
+    pick = np.random.default_rng(seed).random(len(full)) < share
+    grown = _with_pairs(cohort, s, sparse, np.concatenate([full.i[pick], full.i[pick]]),
+                        np.concatenate([full.j[pick], full.j[pick]]))
+    keys = grown.i * 20 + grown.j
+    assert (np.diff(keys) > 0).all()
+    want = set(zip(sparse.i.tolist(), sparse.j.tolist())) | set(zip(full.i[pick].tolist(), full.j[pick].tolist()))
+    assert set(zip(grown.i.tolist(), grown.j.tolist())) == want
+    assert np.array_equal(grown.parts, score_pairs(cohort, s, grown.i, grown.j))
+    assert np.array_equal(grown.total, grown.parts.sum(axis=1))

@@ -17,7 +17,7 @@ PACKAGE = Path(matching.__file__).resolve().parent
 
 #: Stages from the bottom up; a module may import its own stage and the stages before it.
 #: Top-level modules (api, cli, the facades) may import anything.
-STAGES = ("errors", "_version", "files", "cohort", "scoring", "solvers", "report", "review",
+STAGES = ("errors", "_version", "_numeric", "files", "cohort", "scoring", "solvers", "report", "review",
           "checkpoint", "groups", "program")
 #: Stages that may not import each other although neither is below the other (the wings).
 WINGS = {"checkpoint", "groups"}

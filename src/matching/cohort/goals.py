@@ -54,6 +54,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._numeric import unique
 from ..errors import SettingsError
 
 __all__ = ["ShareGoal", "LimitGoal", "RankLagGoal", "Goals", "parse_goals", "target_problems",
@@ -269,7 +270,7 @@ def rank_groups(cohort, settings, attr: str, counted: np.ndarray) -> list[np.nda
     """Boolean masks over mentees of each group large enough to be constrained/reported."""
     codes = getattr(cohort.mentees, attr)
     groups = []
-    for code in np.unique(codes[counted & (codes >= 0)]):
+    for code in unique(codes[counted & (codes >= 0)]):
         mask = counted & (codes == code)
         if mask.sum() >= settings.min_group_size:
             groups.append(mask)
@@ -319,7 +320,7 @@ def _limit_report(cohort, goal: LimitGoal, i, j) -> dict:
         np.add.at(load, (j[known], kbu_e[i][known]), 1)
         k = int(goal.value)
         return {"target": k, "value": int(load.max(initial=0)), "missed_by": int(np.maximum(load - k, 0).sum())}
-    used = np.unique(j)
+    used = unique(j)
     per_kbu = np.bincount(kbu_m[used][kbu_m[used] >= 0], minlength=max(len(cohort.kbus), 1))
     limit = goal.value * len(used)
     over = int(sum(max(0, int(c) - int(limit)) for c in per_kbu))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._numeric import unique
 from ..cohort.model import Cohort, PairTable
 from ..cohort.settings import Settings
 from ..scoring.rules import Pairs, allowed
@@ -212,7 +213,7 @@ def best_profile(cohort: Cohort, settings: Settings, *, limit: int | None = BEST
     seats = cohort.mentors.capacity - np.bincount(cohort.pins.j, minlength=m)
     fixed = np.full(n, -1, np.int64)
     fixed[cohort.pins.i] = cohort.pins.j
-    if limit is not None and len(i) > limit and not fits_flow(len(np.unique(i)), len(np.unique(rank)), n + m + 2):
+    if limit is not None and len(i) > limit and not fits_flow(len(unique(i)), len(unique(rank)), n + m + 2):
         return None, f"not computed: {len(i)} ranked pairs exceed {limit} (call best_profile with limit=None)", None
     best = rank_maximal(n, m, i, j, rank, seats)
     mentor_of = np.where(pinned, fixed, best.mentor_of)

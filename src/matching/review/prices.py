@@ -33,6 +33,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
+from .._numeric import unique
 from ..scoring.scores import RESOLUTION, score_pairs
 from ..solvers.problem import lexicographic_weight
 from .outcome import PRIORITY_RESOLUTION, Outcome
@@ -88,7 +89,7 @@ class Residual:
 def _arcs(n, m, i, j, score, left, mentor_of, priority, w):
     """Residual arcs ``(tail, head, cost, dissolves, adds)`` of the optimal flow."""
     s, t = n + m, n + m + 1
-    active = np.unique(i)
+    active = unique(i)
     matched = mentor_of[active] >= 0
     on = mentor_of[i] == j
     used = np.bincount(j[on], minlength=m)
@@ -292,7 +293,7 @@ def _price(result, net: Residual, slots, i_all, j_all, out, progress, budget=Non
     if small is not None:
         to_s = np.full(n + net.m + 2, np.inf)
         to_s[small.nodes] = small.dist[net.m]
-        targets = np.unique(target)
+        targets = unique(target)
         dist, pred = small.rows(net, targets)
         c = np.where(targets == s, net.m, targets - n)
         add_best = (small.adds[None, :] + small.dist[c]).min(axis=1)
@@ -318,7 +319,7 @@ def _price_pruned(ctx, budget: float | None) -> None:
     while left.any() and (budget is None or time.perf_counter() - started < budget):
         final = limit >= top * v
         graph = net.rev if final else _pruned(net, limit)
-        targets = np.unique(target[left])
+        targets = unique(target[left])
         for lo in range(0, len(targets), batch):
             some = targets[lo:lo + batch]
             dist, pred = _dijkstra(graph, some, limit=np.inf if final else limit)

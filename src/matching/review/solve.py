@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .._numeric import unique
 from ..cohort.model import Cohort
 from ..cohort.settings import Settings
 from ..cohort.values import keys
@@ -177,15 +178,27 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
 
 
 def _with_pairs(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> Candidates:
-    """``cands`` grown by the pairs ``(i, j)`` it lacks (a sparse set: the certificate added them)."""
-    fresh = ~np.isin(i * len(cohort.mentors) + j, cands.i * len(cohort.mentors) + cands.j)
-    if not fresh.any():
+    """``cands`` grown by the pairs ``(i, j)`` it lacks (a sparse set: the certificate added them).
+
+    ``cands`` is sorted by (mentee, mentor): membership is a binary search, only the new
+    pairs are scored, and they are merged in place (no re-sort of millions of pairs).
+    """
+    m = len(cohort.mentors)
+    have = cands.i * m + cands.j
+    if len(have) > 1 and not (have[1:] > have[:-1]).all():
+        raise AssertionError("internal error: candidate pairs are not sorted by (mentee, mentor)")
+    probe = unique(np.asarray(i, np.int64) * m + np.asarray(j, np.int64))
+    at = np.searchsorted(have, probe)
+    fresh = probe[(at == len(have)) | (have[np.minimum(at, max(len(have) - 1, 0))] != probe)] \
+        if len(have) else probe
+    if not len(fresh):
         return cands
-    i, j = np.concatenate([cands.i, i[fresh]]), np.concatenate([cands.j, j[fresh]])
-    order = np.lexsort((j, i))
-    i, j = i[order], j[order]
-    parts = score_pairs(cohort, settings, i, j)
-    return dataclasses.replace(cands, i=i, j=j, parts=parts, total=parts.sum(axis=1))
+    ni, nj = np.divmod(fresh, m)
+    parts = score_pairs(cohort, settings, ni, nj)
+    at = np.searchsorted(have, fresh)
+    merged = {name: np.insert(getattr(cands, name), at, new, axis=0)
+              for name, new in (("i", ni), ("j", nj), ("parts", parts), ("total", parts.sum(axis=1)))}
+    return dataclasses.replace(cands, **merged)
 
 
 def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._numeric import unique
 from ..cohort.values import keys
 from ..errors import InputError, MatchingError
 from .rules import Pairs
@@ -48,7 +49,7 @@ def relatedness_matrix(cohort, settings) -> np.ndarray:
         rel = np.where(np.isnan(rel) & same, settings.kbu_relatedness, rel)
     index = dict(zip(keys(cohort.areas), range(len(cohort.areas))))
     for areas in settings.area_groups.values():
-        codes = np.unique(np.array([index[a] for a in keys(areas) if a in index], dtype=np.intp))
+        codes = unique(np.array([index[a] for a in keys(areas) if a in index], dtype=np.intp))
         block = rel[np.ix_(codes, codes)]
         rel[np.ix_(codes, codes)] = np.where(np.isnan(block), settings.group_relatedness, block)
     return np.where(np.isnan(rel), settings.default_relatedness, rel)

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._numeric import unique
 from . import criteria
 from . import rules
 from .criteria import BUILTIN, user_function_values
@@ -169,7 +170,7 @@ class Kernel:
             return ok
         for name in _TABLE_RULES:
             ok &= _grid(cohort, settings, reps, RULES[name])
-        years = np.unique(np.concatenate([e.years, m.years]))
+        years = unique(np.concatenate([e.years, m.years]))
         years = years[~np.isnan(years)]
         if settings.require_more_experience:
             re = np.where(np.isnan(e.years), -1, np.searchsorted(years, e.years))
@@ -230,7 +231,7 @@ class Kernel:
         own = np.flatnonzero(c.self_mentor >= 0)
         i = np.concatenate([own, c.exclusions.i]).astype(np.int64)
         j = np.concatenate([c.self_mentor[own], c.exclusions.j]).astype(np.int64)
-        gone = np.unique(i * len(am) + j)
+        gone = unique(i * len(am) + j)
         i, j = np.divmod(gone, max(len(am), 1))
         hit = ok[ae[i], am[j]] & (self.rank_m[j] > self.rank_e[i])
         return (per_e - np.bincount(i[hit], minlength=len(ae)), per_m - np.bincount(j[hit], minlength=len(am)))

@@ -37,7 +37,7 @@ BLOCK_BYTES = 64 * 2**20
 #: ``match()`` keeps the complete candidate table up to this many allowed pairs.
 FULL_LIMIT = 2_000_000
 #: Mentors kept per mentee (at least; ties and a margin may keep up to twice as many).
-TOP_K = 10
+TOP_K = 30
 #: Mentees kept per mentor (so that mentors few mentees rank highly stay connected).
 MENTOR_K = 15
 #: Pairs per mentee the certificate's scan returns (more pairs, fewer mentees scanned again).

@@ -15,9 +15,9 @@ paths over its residual graph, a vectorized Bellman-Ford), and asks the caller t
 scanned only if its bound from its last scan, plus the largest price drop since then
 among the mentors it could still gain from, leaves room for one. Every pair a scan
 returns joins the graph (those close to breaking a price break one soon after), and the
-graph is re-solved: from scratch, or, when only a few mentees' prices broke, only in the
-region around them (:func:`~matching.solvers.warm.local_optimum`), an answer kept only if
-the prices prove it optimal on the whole graph. When no pair breaks a price, the prices
+graph is re-solved: from scratch, or, when only a few pairs broke a price, from the last
+optimum by successive shortest paths (:func:`~matching.solvers.augment.repair`), an answer
+kept only if the prices prove it optimal on the whole graph. When no pair breaks a price, the prices
 prove the answer optimal for every allowed pair: the dual objective equals the primal
 one, as recorded in ``Assignment.extra["certificate"]``.
 """
@@ -31,11 +31,13 @@ import warnings
 
 import numpy as np
 
+from .._numeric import unique
 from ..errors import MatchingWarning, SolverError
 from ..files import progress
 from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
-from .warm import local_optimum, optimum
+from .augment import repair
+from .warm import optimum
 
 __all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "relax", "NO_BOUND"]
 
@@ -49,15 +51,16 @@ _NO_SEAT = np.int64(1) << np.int64(61)
 PRICE_CAP = 1 << 26
 #: Rounds of "scan, add, re-solve" before giving up (each round adds at least one pair).
 MAX_ROUNDS = 60
-#: A round re-solves only near the change when at most this share of mentees have arcs
-#: breaking a price; arcs within ``(score spread) / NEAR`` of tight lead to the region.
-LOCAL = 0.05
-NEAR = 80
+#: A round is re-solved warm (from the last optimum) when at most this share of the mentees,
+#: or ``WARM_MIN`` pairs, break a price (beyond, a cold solve is about as fast).
+LOCAL = 0.0005
+WARM_MIN = 30
 #: Pairs the scan finds join the flow graph when they break a price or come within
 #: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
 JOIN = 20
-#: Largest region (share of mentees) re-solved locally; a cold solve is as cheap beyond.
-REGION = 0.25
+#: Arcs of the flow graph that fall more than ``(score spread) / KEEP`` below tight (and are
+#: not chosen) leave it for the pairs aside, checked every round like them.
+KEEP = 40
 #: Bellman-Ford passes allowed to prove a local re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
 
@@ -80,7 +83,7 @@ def relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
     order = np.argsort(tail, kind="stable")
     tail, head, w = tail[order], head[order], w[order]
     ptr = np.searchsorted(tail, np.arange(len(d) + 1))
-    active = np.unique(tail)
+    active = unique(tail)
     for step in range(len(d) + 2 if limit is None else min(limit, len(d) + 2)):
         lens = ptr[active + 1] - ptr[active]
         k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
@@ -89,7 +92,7 @@ def relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
         if not better.any():
             return step
         np.minimum.at(d, head[k][better], cand[better])
-        active = np.unique(head[k][better])
+        active = unique(head[k][better])
     raise SolverError("the sparse solution is not optimal (a negative cycle in its residual graph); "
                       "internal error", status="NOT_CERTIFIED")
 
@@ -137,7 +140,7 @@ def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int) -> np.ndarra
     order = np.argsort(v[seats], kind="stable")
     reach = np.searchsorted(v[seats][order], top - slack[rows], "left")  # mentors within reach
     drop = np.zeros(len(rows), np.int64)
-    for r in np.unique(ref_of[rows]).tolist():
+    for r in unique(ref_of[rows]).tolist():
         mine = (ref_of[rows] == r) & (reach > 0)
         largest = np.maximum.accumulate((refs[r][seats] - v[seats])[order])
         drop[mine] = largest[reach[mine] - 1]
@@ -145,17 +148,17 @@ def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int) -> np.ndarra
 
 
 def _solve(n, m, fi, fj, fs, prio, left, weight, warm):
-    """The optimum on the flow graph and prices proving it: re-solved near the change from
-    ``warm`` (the last optimum, near-tight arcs, mentees whose prices broke) when that is
-    proved optimal, else from scratch. Returns ``(mentor_of, c, u, v, steps, how)``."""
+    """The optimum on the flow graph and prices proving it: repaired from ``warm`` (the last
+    optimum and its prices) when that is proved optimal, else solved from scratch.
+    Returns ``(mentor_of, c, u, v, steps, how)``."""
     c = weight * prio[fi] + fs
     if warm is not None:
-        mentor_of = local_optimum(n, m, fi, fj, fs, prio, left, weight, *warm, largest=REGION)
+        mentor_of = repair(n, m, fi, fj, fs, prio, left, weight, *warm)
         if mentor_of is not None:
             try:
-                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "local"
+                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "warm"
             except SolverError:
-                log.debug("the local re-solve is not optimal for the whole graph: solving from scratch")
+                log.debug("the warm re-solve is not proved optimal for the whole graph: solving from scratch")
     mentor_of = optimum(n, m, fi, fj, fs, prio, left, weight)
     return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of), "cold"
 
@@ -180,7 +183,8 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     Returns
     -------
     (Assignment, i, j, score)
-        The proven optimum and the pairs the certificate added to the graph.
+        The proven optimum and the pairs the certificate added to the graph (those in its
+        last version; pairs scanned but kept aside are not returned).
     """
     started = time.perf_counter()
     n, m = problem.n_mentees, problem.n_mentors
@@ -195,10 +199,10 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     usable = seats[j]
     i, j, score = i[usable], j[usable], score[usable]
     spread = int(score_range[1]) - int(score_range[0])
-    near, join = max(1, spread // NEAR), max(1, spread // JOIN)
+    join, keep = max(1, spread // JOIN), max(1, spread // KEEP)
     bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
     spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
-    added, rounds, warm = ([], [], []), [], None
+    rounds, warm, first = [], None, np.sort(i * m + j)
     bar = progress.bar(MAX_ROUNDS, "certificate rounds (until proven)", unit="round")
     try:
         for _ in range(MAX_ROUNDS):
@@ -219,27 +223,31 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             log.debug("certificate round %d: %s", len(rounds), rounds[-1])
             if not rounds[-1]["violations"]:
                 break
-            for store, new in zip(added, fresh):
-                store.append(new)
-            # pairs breaking a price, or within ``join`` of it, join the graph; the others wait
-            found = np.concatenate([gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
-            pool = tuple(np.concatenate([a, f]) for a, f in zip(spare, fresh))
+            # pairs breaking a price, or within ``join`` of it, join the graph; the others wait,
+            # and so do the graph's arcs that fell more than ``keep`` below tight (unless chosen)
+            own = score - v[j] - slack[i]
+            stay = (own >= -keep) | (mentor_of[i] == j)
+            found = np.concatenate([own[~stay], gap, fresh[2] - v[fresh[1]] - slack[fresh[0]]])
+            pool = tuple(np.concatenate([a[~stay], b, f]) for a, b, f in zip((i, j, score), spare, fresh))
             go = found >= -join
-            reduced = np.concatenate([score - v[j] - slack[i], found[go]])
-            i, j, score = (np.concatenate([a, p[go]]) for a, p in zip((i, j, score), pool))
+            i, j, score = (np.concatenate([a[stay], p[go]]) for a, p in zip((i, j, score), pool))
             spare = tuple(p[~go] for p in pool)
-            start = np.unique(pool[0][found > 0])
-            warm = (mentor_of, reduced >= -near, start) if len(start) <= LOCAL * n else None
+            broken = int((found > 0).sum())
+            warm = (mentor_of, slack, v) if broken <= max(WARM_MIN, LOCAL * n) else None
         else:
-            return _uncertified(problem, mentor_of, i, j, score, rounds, started), \
-                *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
-        for store, new in zip(added, fresh):
-            store.append(new)
+            return _uncertified(problem, mentor_of, i, j, score, rounds, started), *_joined(first, i, j, score, m)
         return _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowed, started,
-                           (len(i), len(i) + len(spare[0]) + len(fresh[0]))), \
-            *(np.concatenate(a) if a else np.zeros(0, np.int64) for a in added)
+                           (len(i), len(i) + len(spare[0]) + len(fresh[0]))), *_joined(first, i, j, score, m)
     finally:
         bar.close()
+
+
+def _joined(first, i, j, score, m):
+    """The graph's arcs that were not in its first version (``first``: sorted keys)."""
+    keys = i * m + j
+    at = np.minimum(np.searchsorted(first, keys), max(len(first) - 1, 0))
+    new = (first[at] != keys) if len(first) else np.ones(len(keys), bool)
+    return i[new], j[new], score[new]
 
 
 def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
+from .._numeric import unique
 from ..cohort.goals import LimitGoal, RankLagGoal, ShareGoal, outcome_ranks, pair_ranks, rank_groups, share_masks
 from ..scoring.scores import RESOLUTION
 from .problem import Problem
@@ -154,7 +155,7 @@ class GoalModel:
             self.m.add(load >= y)
         total = sum(used.values())
         cts = []
-        for g in np.unique(kbu[kbu >= 0]):
+        for g in unique(kbu[kbu >= 0]):
             mine = [y for jj, y in used.items() if kbu[jj] == g]
             if not mine:
                 continue

@@ -15,6 +15,7 @@ import time
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from .._numeric import unique
 from ..errors import SolverError
 from .problem import Assignment, Problem, lexicographic_weight
 
@@ -71,7 +72,7 @@ def assign(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True
     status : str
         The solver's status name.
     """
-    active = np.unique(i)
+    active = unique(i)
     source, sink = n + m, n + m + 1
     seats = np.flatnonzero(left > 0)
     tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]])

@@ -29,6 +29,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from .._numeric import unique
 from ..cohort.goals import describe_goal
 from ..errors import InfeasibleError, SolverError
 from .cpsat_model import Arcs, GoalModel
@@ -129,7 +130,7 @@ def _seat_check(cohort, problem, goals, matched: int) -> None:
         return
     kbu, cap = cohort.mentors.kbu, problem.capacity
     num, den = goal.value.numerator, goal.value.denominator
-    for g in np.unique(kbu[kbu >= 0]):
+    for g in unique(kbu[kbu >= 0]):
         other = int(((kbu != g) & (cap > 0)).sum())
         room = num * other // (den - num)
         mine = np.sort(cap[(kbu == g) & (cap > 0)])[::-1]

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from .._numeric import unique
 from ..cohort.goals import (RankLagGoal, ShareGoal, evaluate_goals, outcome_ranks, pair_ranks, rank_groups,
                             share_masks)
 from ..scoring.scores import RESOLUTION
@@ -67,7 +68,7 @@ class Units:
                         self.keys.append((goal, group))
             elif goal.name == "max_mentor_kbu_share":
                 kbu = cohort.mentors.kbu
-                for g in np.unique(kbu[kbu >= 0]):
+                for g in unique(kbu[kbu >= 0]):
                     terms.append(-(kbu[j] == g).astype(float))  # fewer mentees to the KBU's mentors,
                     firsts.append((kbu != g).astype(float))     # more mentors of other KBUs in use
                     self.keys.append((goal, int(g)))
@@ -77,7 +78,7 @@ class Units:
     def missed(self, mentor_of) -> np.ndarray:
         """Per unit, how far ``mentor_of`` misses it (> 0: missed; <= 0: met, with that slack)."""
         rows = {r["goal"]: r for r in evaluate_goals(self.cohort, self.settings, self.goals, mentor_of)}
-        used = np.unique(mentor_of[mentor_of >= 0])
+        used = unique(mentor_of[mentor_of >= 0])
         ranks = self._ranks(mentor_of) if self.goals.rank_lag is not None else None
         out = []
         for goal, what in self.keys:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from .._numeric import unique
 from ..errors import SolverError
 from .certified import relax
 from .flow import STATUS_TEXT, check_cost_range
@@ -251,7 +252,7 @@ def near_pairs(net: Network, prices: Prices, i, j, score, *, gap: int, scan=None
     """
     g = net.group[i] if net.limit is not None else np.full(len(i), -1)
     node = np.empty(len(i), np.int64)
-    for gg in np.unique(g):
+    for gg in unique(g):
         node[g == gg] = prices.node(int(gg))[j[g == gg]]
     keep = (prices.mentee()[i] - node - score <= gap) & (net.prio[i] > 0)
     if scan is None:
@@ -267,10 +268,10 @@ def _violations(net, prices, rows, scan, mode, floor, top, known, margin: int = 
     seats = net.left > 0
     found = []
     groups = net.group[rows] if net.limit is not None else np.full(len(rows), -1)
-    for g in np.unique(groups):
+    for g in unique(groups):
         node = prices.node(int(g))
         mine = rows[groups == g]
-        keys = [None] if mode == "lex" else np.unique(slack[mine])
+        keys = [None] if mode == "lex" else unique(slack[mine])
         for key in keys:
             sub = mine if key is None else mine[slack[mine] == key]
             if mode == "lex":  # a pair breaks when score + node > mentee (reduced cost -score + mentee - node)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._numeric import unique
 from .flow import assign
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -73,7 +74,7 @@ def rank_maximal(n: int, m: int, i, j, rank, capacity, *, method: str = "auto") 
     code, levels = _compressed(np.asarray(rank, np.int64))
     capacity = np.asarray(capacity, np.int64)
     started = time.perf_counter()
-    n_active = len(np.unique(i))
+    n_active = len(unique(i))
     if method == "flow" or (method == "auto" and fits_flow(n_active, levels, n + m + 2)):
         if not fits_flow(n_active, levels, n + m + 2):
             raise ValueError("rank weights too large for the flow solver; use method='phases'")
@@ -103,11 +104,11 @@ def _reach(start, ptr, order, far, partner, n_far):
     while len(frontier):
         lens = ptr[frontier + 1] - ptr[frontier]
         pos = np.repeat(ptr[frontier] - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
-        hit = np.unique(far[order[pos]])
+        hit = unique(far[order[pos]])
         hit = hit[~odd[hit]]
         odd[hit] = True
         back = partner[hit]
-        back = np.unique(back[back >= 0])
+        back = unique(back[back >= 0])
         frontier = back[~even[back]]
         even[frontier] = True
     return even, odd
