@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 #: Nodes a search settles in Python before it restarts in scipy's Dijkstra over the whole graph.
 SMALL = 1000
 #: Searches over the whole graph a repair may make before it gives up (a cold solve is cheaper).
-FULL = 10
+FULL = 20
 
 
 def _network(n, m, i, j, score, entry, left, mentor_of):
