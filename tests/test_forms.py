@@ -440,3 +440,46 @@ def test_mentors_may_rank_mentees_by_name_too():
     assert [(cohort.mentees.ids[i], int(r)) for i, r in zip(prefs.i, prefs.value)] == [("E1", 2), ("E2", 1)]
     with pytest.raises(matching.InputError, match="unknown mentee 'Eve Nq'.*did you mean 'Eve Ng'"):
         matching.match(e, m.assign(preferences=["Eve Nq"]))
+
+
+def _keys_by_pandas(values):
+    """The canonical key by pandas' string methods (the first implementation, the oracle)."""
+    text = pd.Series(values, dtype=object)
+    missing = text.isna()
+    folded = (text.astype(str).str.normalize("NFKC").str.casefold().str.replace(r"\s+", " ", regex=True)
+              .str.strip())
+    return [None if m or f == "" else f for m, f in zip(missing, folded)]
+
+
+def _unify_by_pandas(values):
+    raw = pd.Series(values, dtype=object).dropna()
+    if not len(raw):
+        return {}, ()
+    seen = raw.value_counts(sort=False)
+    text = pd.Series(seen.index.to_numpy(dtype=object), dtype=object).astype(str).str.strip()
+    frame = pd.DataFrame({"key": _keys_by_pandas(list(text)), "name": list(text), "n": seen.to_numpy()})
+    frame = frame[frame["key"].notna()]
+    counts = frame.groupby(["key", "name"], sort=True)["n"].sum().reset_index(name="n")
+    names = counts["name"].astype(str)
+    counts["flat"] = ((names == names.str.upper()) | (names == names.str.lower())).to_numpy()
+    counts = counts.sort_values(["key", "n", "flat", "name"], ascending=[True, False, True, True], kind="stable")
+    first = counts.drop_duplicates("key")
+    many = counts.groupby("key", sort=True)["name"].agg(lambda s: tuple(sorted(s)))
+    return dict(zip(first["key"], first["name"])), tuple((k, v) for k, v in many.items() if len(v) > 1)
+
+
+_SPELLINGS = st.one_of(st.sampled_from(["Police", "police ", " POLICE", "Fire  Safety", "fire\tsafety", "ﬁre",
+                                        "FIRE", "", "  ", "Ärzte", "ärzte", "Ⅸ", "ix", "IX", None]),
+                       st.text(alphabet=st.sampled_from("aAbB \tﬁ"), max_size=4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_SPELLINGS, max_size=12))
+def test_canonical_keys_and_display_spellings_equal_the_pandas_oracle(values):
+    """Regression (speed rewrite in plain Python): same keys, display spellings and variants."""
+    from matching.cohort.values import keys, unify
+
+    assert keys(values).tolist() == _keys_by_pandas(values)
+    got = unify([values])
+    display, variants = _unify_by_pandas(values)
+    assert got.display == display and list(got.display) == list(display) and got.variants == variants

@@ -23,7 +23,10 @@ Examples
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,17 +45,31 @@ PRIVATE_FIELDS = ("gender", "race")
 _WARN_LIMIT = 10
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str | None:
+    """The canonical key of one text (``None`` when nothing is left)."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip() or None
+
+
+def _missing(value) -> bool:
+    """True for None, NaN, ``pd.NA`` and ``pd.NaT`` (what ``Series.dropna`` drops)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def keys(values) -> np.ndarray:
-    """Canonical keys of text values (object array; ``None`` stays ``None``)."""
+    """Canonical keys of text values (object array; ``None`` stays ``None``).
+
+    Each distinct value is folded once, in plain Python: pandas' ``.str`` methods loop in
+    Python too, with a fixed cost per call that dominated committee-sized tables.
+    """
     codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=True)
     if not len(codes):
         return np.zeros(0, dtype=object)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)  # each distinct value once
-    folded = (text.str.normalize("NFKC").str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
-              .to_numpy(dtype=object))
-    folded[folded == ""] = None
-    out = np.append(folded, None)[codes]  # the sentinel -1 picks the trailing None
-    return out.astype(object)
+    folded = np.empty(len(uniques) + 1, dtype=object)  # the sentinel -1 picks the trailing None
+    folded[:-1] = [_fold(str(u)) for u in uniques]
+    return folded[codes]
 
 
 def key_of(value: str) -> str:
@@ -91,22 +108,19 @@ def unify(arrays: Iterable) -> Spelling:
 
     Spellings differing only by leading or trailing spaces are one spelling (the stripped one).
     """
-    parts = [np.asarray(a, dtype=object).ravel() for a in arrays]
-    raw = pd.Series(np.concatenate(parts) if parts else np.zeros(0, object), dtype=object).dropna()
-    if not len(raw):
-        return Spelling({}, ())
-    seen = raw.value_counts(sort=False)  # each distinct spelling once, with its count
-    text = pd.Series(seen.index.to_numpy(dtype=object), dtype=object).astype(str).str.strip()
-    frame = pd.DataFrame({"key": keys(text.to_numpy(dtype=object)), "name": text.to_numpy(dtype=object),
-                          "n": seen.to_numpy()})
-    frame = frame[frame["key"].notna()]
-    counts = frame.groupby(["key", "name"], sort=True)["n"].sum().reset_index(name="n")
-    names = counts["name"].astype(str)
-    counts["flat"] = ((names == names.str.upper()) | (names == names.str.lower())).to_numpy()
-    counts = counts.sort_values(["key", "n", "flat", "name"], ascending=[True, False, True, True], kind="stable")
-    display = dict(zip(counts.drop_duplicates("key")["key"], counts.drop_duplicates("key")["name"]))
-    many = counts.groupby("key", sort=True)["name"].agg(lambda s: tuple(sorted(s)))
-    variants = tuple((k, names) for k, names in many.items() if len(names) > 1)
+    seen = Counter(v for a in arrays for v in np.asarray(a, dtype=object).ravel().tolist() if not _missing(v))
+    count: dict = {}
+    for value, n in seen.items():
+        name = str(value).strip()
+        key = _fold(name)
+        if key is not None:
+            count[key, name] = count.get((key, name), 0) + n
+    spellings: dict = {}
+    for (key, name), n in count.items():
+        spellings.setdefault(key, []).append((-n, name in (name.upper(), name.lower()), name))
+    display = {key: min(spellings[key])[2] for key in sorted(spellings)}
+    variants = tuple((key, tuple(sorted(s[2] for s in spellings[key])))
+                     for key in sorted(spellings) if len(spellings[key]) > 1)
     return Spelling(display, variants)
 
 
