@@ -148,7 +148,10 @@ def test_colliding_choices_need_certificate_rounds(seed):
     assert len(sparse.candidates) > 0 and objective(sparse) == dense_optimum(cohort, s)
 
 
-def test_sparse_path_with_pins_and_exclusions():
+@pytest.mark.parametrize("local, keep", [(None, None), (1.0, 10**6), (1.0, 1)])
+def test_sparse_path_with_pins_and_exclusions(local, keep):
+    """Pins and exclusions hold on the sparse path, with rounds repaired warm (``local`` 1.0)
+    and the flow graph pruned hard (``keep`` 10**6) or not at all (1)."""
     e, m, r = make_cohort(50, 30, seed=7, collide=True)
     base = matching.match(e, m, relatedness=r)
     pins = base.pairs[["mentee_id", "mentor_id"]].iloc[[0, 5, 9]]
@@ -156,7 +159,7 @@ def test_sparse_path_with_pins_and_exclusions():
     cohort = load_cohort(e, m, relatedness=r, pins=pins, exclusions=bans)
     s = Settings()
     full = solve_cohort(cohort, s)
-    with forced_sparse(1, 1):
+    with forced_sparse(1, 1, local=local, keep=keep):
         sparse = solve_cohort(cohort, s)
     assert objective(sparse) == objective(full) == dense_optimum(cohort, s)
     check_valid(sparse, cohort, s)
