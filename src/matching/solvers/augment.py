@@ -61,9 +61,9 @@ class _Repair:
     """Successive shortest paths on a network whose potentials are valid but whose
     excesses are not zero."""
 
-    def __init__(self, tail, head, cost, cap, flow, p, excess):
+    def __init__(self, tail, head, cost, cap, flow, p, excess, saturated):
         self.tail, self.head, self.cost, self.cap, self.flow = tail, head, cost, cap, flow
-        self.p, self.excess = p, excess
+        self.p, self.excess, self.saturated = p, excess, saturated
         # every arc at each node, both ways: (arc, +1 leaving by it / -1 leaving against it)
         ends = np.concatenate([tail, head])
         order = np.argsort(ends, kind="stable")
@@ -200,15 +200,17 @@ def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget
     """
     tail, head, cost, cap, flow = _network(n, m, i, j, score, -weight * np.asarray(prio, np.int64), left, mentor_of)
     p = np.concatenate([slack, -np.where(left > 0, v, 0), [0, 0]]).astype(np.int64)
-    if (np.where(flow < cap, cost + p[tail] - p[head], 0) < 0)[len(i):].any():
-        raise ValueError("the prices do not hold on the network's source and sink arcs")
-    broken = np.flatnonzero((flow[:len(i)] == 0) & (cost[:len(i)] + p[tail[:len(i)]] - p[head[:len(i)]] < 0))
+    rc = cost + p[tail] - p[head]
+    new_pair = np.arange(len(rc)) < len(i)
+    broken = np.flatnonzero(new_pair & (flow == 0) & (rc < 0))
+    if ((flow < cap) & (rc < 0) & ~new_pair).any() or ((flow > 0) & (rc > 0)).any():
+        log.debug("warm re-solve: the prices do not prove the last optimum; solving from scratch")
+        return None  # Dijkstra needs every other residual arc non-negative
     flow[broken] = 1
     excess = np.zeros(len(p), np.int64)
     np.add.at(excess, head[broken], 1)
     np.add.at(excess, tail[broken], -1)
-    work = _Repair(tail, head, cost, cap, flow, p, excess)
-    work.saturated = broken
+    work = _Repair(tail, head, cost, cap, flow, p, excess, broken)
     full = 0
     for _ in range(len(broken)):
         found = work.search(SMALL)
