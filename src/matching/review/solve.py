@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .._numeric import unique
+from .._numeric import member, unique
 from ..cohort.model import Cohort
 from ..cohort.settings import Settings
 from ..cohort.values import keys
@@ -192,9 +192,7 @@ def _with_pairs(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> 
     if len(have) > 1 and not (have[1:] > have[:-1]).all():
         raise AssertionError("internal error: candidate pairs are not sorted by (mentee, mentor)")
     probe = unique(np.asarray(i, np.int64) * m + np.asarray(j, np.int64))
-    at = np.searchsorted(have, probe)
-    fresh = probe[(at == len(have)) | (have[np.minimum(at, max(len(have) - 1, 0))] != probe)] \
-        if len(have) else probe
+    fresh = probe[~member(have, probe)]
     if not len(fresh):
         return cands
     ni, nj = np.divmod(fresh, m)

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .._numeric import unique
+from .flow import network
 
 __all__ = ["repair"]
 
@@ -42,19 +42,14 @@ FULL = 20
 
 
 def _network(n, m, i, j, score, entry, left, mentor_of):
-    """Arcs ``(tail, head, cost, cap, flow)`` of the assignment network holding ``mentor_of``."""
-    S, T = n + m, n + m + 1
-    active = unique(i)
-    seats = np.flatnonzero(left > 0)
+    """:func:`~matching.solvers.flow.network`'s arcs holding ``mentor_of``: ``(tail, head,
+    cost, cap, flow)`` and the slice of the pair arcs."""
+    tail, head, cap, cost, active = network(n, m, i, j, score, entry, left)
     matched = mentor_of >= 0
     load = np.bincount(mentor_of[matched], minlength=m)
-    tail = np.concatenate([i, np.full(len(active), S), n + seats, [S]])
-    head = np.concatenate([n + j, active, np.full(len(seats), T), [T]])
-    cost = np.concatenate([-score, np.asarray(entry, np.int64)[active], np.zeros(len(seats) + 1, np.int64)])
-    cap = np.concatenate([np.ones(len(i) + len(active), np.int64), left[seats], [len(active)]])
-    flow = np.concatenate([(mentor_of[i] == j), matched[active], load[seats],
+    flow = np.concatenate([matched[active], mentor_of[i] == j, load[left > 0],
                            [len(active) - int(matched[active].sum())]]).astype(np.int64)
-    return tail.astype(np.int64), head.astype(np.int64), cost.astype(np.int64), cap.astype(np.int64), flow
+    return tail, head, cost, cap, flow, slice(len(active), len(active) + len(i))
 
 
 class _Repair:
@@ -72,17 +67,20 @@ class _Repair:
         self.sign = np.concatenate([np.ones(len(tail), np.int64), -np.ones(len(tail), np.int64)])[order]
         self.other = np.concatenate([head, tail])[order]
         self.order_ends = ends[order]
-        self.graph = None
+        self.graph = self.entry = None  # scipy's view of the same arcs, built on first use
+
+    def _residual(self, arc, sign):
+        """Whether each arc direction is residual (has room), and its reduced cost."""
+        f = self.flow[arc]
+        room = np.where(sign > 0, f < self.cap[arc], f > 0)
+        return room, sign * (self.cost[arc] + self.p[self.tail[arc]] - self.p[self.head[arc]])
 
     def _moves(self, x: int):
         """Residual arcs leaving ``x``: ``(arc, +1 forward / -1 backward, other end, reduced cost)``."""
         lo, hi = self.ptr[x], self.ptr[x + 1]
         arc, sign, other = self.arc[lo:hi], self.sign[lo:hi], self.other[lo:hi]
-        f = self.flow[arc]
-        ok = np.where(sign > 0, f < self.cap[arc], f > 0)
-        arc, sign, other = arc[ok], sign[ok], other[ok]
-        rc = sign * (self.cost[arc] + self.p[self.tail[arc]] - self.p[self.head[arc]])
-        return arc, sign, other, rc
+        room, rc = self._residual(arc, sign)
+        return arc[room], sign[room], other[room], rc[room]
 
     def search(self, steps: int):
         """Dijkstra from every excess, stopped at the first deficit it settles.
@@ -122,9 +120,8 @@ class _Repair:
             key = self.order_ends * size + self.other
             self.entry = np.argsort(key, kind="stable")  # CSR position -> position in the node lists
         arc, sign = self.arc[self.entry], self.sign[self.entry]
-        f = self.flow[arc]
-        rc = sign * (self.cost[arc] + self.p[self.tail[arc]] - self.p[self.head[arc]])
-        self.graph.data = np.where(np.where(sign > 0, f < self.cap[arc], f > 0), rc, np.inf).astype(np.float64)
+        room, rc = self._residual(arc, sign)
+        self.graph.data = np.where(room, rc, np.inf).astype(np.float64)
         dist, pred, _ = dijkstra(self.graph, indices=np.flatnonzero(self.excess > 0), min_only=True,
                                  return_predecessors=True, limit=self._reach())
         sinks = np.flatnonzero((self.excess < 0) & np.isfinite(dist))
@@ -149,8 +146,7 @@ class _Repair:
                               & (self.excess[self.tail[self.saturated]] < 0)]
         if not len(back):
             return np.inf
-        a = back
-        return float((self.p[self.head[a]] - self.p[self.tail[a]] - self.cost[a]).min())
+        return float((self.p[self.head[back]] - self.p[self.tail[back]] - self.cost[back]).min())
 
     def push(self, found) -> int:
         """Move one unit along the path found; potentials of the settled nodes follow."""
@@ -198,10 +194,12 @@ def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget
     >>> repair(*args, np.array([0, -1]), np.array([5, -100]), np.array([0])).tolist()
     [-1, 0]
     """
-    tail, head, cost, cap, flow = _network(n, m, i, j, score, -weight * np.asarray(prio, np.int64), left, mentor_of)
+    tail, head, cost, cap, flow, pairs = _network(n, m, i, j, score, -weight * np.asarray(prio, np.int64), left,
+                                                  mentor_of)
     p = np.concatenate([slack, -np.where(left > 0, v, 0), [0, 0]]).astype(np.int64)
     rc = cost + p[tail] - p[head]
-    new_pair = np.arange(len(rc)) < len(i)
+    new_pair = np.zeros(len(rc), bool)
+    new_pair[pairs] = True
     broken = np.flatnonzero(new_pair & (flow == 0) & (rc < 0))
     if ((flow < cap) & (rc < 0) & ~new_pair).any() or ((flow > 0) & (rc > 0)).any():
         log.debug("warm re-solve: the prices do not prove the last optimum; solving from scratch")
@@ -223,7 +221,7 @@ def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget
     if (excess != 0).any():
         return None
     log.debug("warm re-solve: %d broken arcs repaired by shortest paths", len(broken))
-    on = flow[:len(i)] > 0
+    on = flow[pairs] > 0
     out = np.full(n, -1, np.int64)
     out[i[on]] = j[on]
     return out

@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from .._numeric import unique
+from .._numeric import member, unique
 from ..errors import MatchingWarning, SolverError
 from ..files import progress
 from .flow import check_weight_range, ortools_version
@@ -61,7 +61,7 @@ JOIN = 20
 #: Arcs of the flow graph that fall more than ``(score spread) / KEEP`` below tight (and are
 #: not chosen) leave it for the pairs aside, checked every round like them.
 KEEP = 40
-#: Bellman-Ford passes allowed to prove a local re-solve optimal before solving from scratch.
+#: Bellman-Ford passes allowed to prove a warm re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
 
 
@@ -244,9 +244,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
 
 def _joined(first, i, j, score, m):
     """The graph's arcs that were not in its first version (``first``: sorted keys)."""
-    keys = i * m + j
-    at = np.minimum(np.searchsorted(first, keys), max(len(first) - 1, 0))
-    new = (first[at] != keys) if len(first) else np.ones(len(keys), bool)
+    new = ~member(first, i * m + j)
     return i[new], j[new], score[new]
 
 
@@ -275,9 +273,7 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     probe = ni * m + nj
     first = np.zeros(len(probe), bool)
     first[np.unique(probe, return_index=True)[1]] = True
-    known = np.sort(keys)
-    at = np.minimum(np.searchsorted(known, probe), max(len(known) - 1, 0))
-    fresh = first & seats[nj] & ~((known[at] == probe) if len(known) else np.zeros(len(probe), bool))
+    fresh = first & seats[nj] & ~member(np.sort(keys), probe)
     return (ni[fresh], nj[fresh], ns[fresh]), breaks[fresh]
 
 

@@ -19,7 +19,7 @@ from .._numeric import unique
 from ..errors import SolverError
 from .problem import Assignment, Problem, lexicographic_weight
 
-__all__ = ["solve_flow", "assign", "ortools_version", "check_weight_range", "check_cost_range", "STATUS_TEXT"]
+__all__ = ["solve_flow", "assign", "network", "ortools_version", "check_weight_range", "check_cost_range", "STATUS_TEXT"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,24 @@ def check_weight_range(weight: int, priority: np.ndarray, score: np.ndarray, n_n
                           status="BAD_COST_RANGE")
 
 
+def network(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True):
+    """The arcs of :func:`assign`'s network, in this order: source -> each mentee with an arc
+    (``active``), the pairs ``(i, j)``, mentor -> sink for each mentor with a seat, the bypass.
+
+    Nodes: mentees ``0..n-1``, mentors ``n..n+m-1``, source ``n+m``, sink ``n+m+1``.
+    Returns ``(tails, heads, caps, costs, active)`` (int64).
+    """
+    active = unique(i)
+    source, sink = n + m, n + m + 1
+    seats = np.flatnonzero(left > 0)
+    tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]]).astype(np.int64)
+    heads = np.concatenate([active, n + j, np.full(len(seats), sink), [sink]]).astype(np.int64)
+    caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [len(active) if bypass else 0]])
+    costs = np.concatenate([np.asarray(entry_cost, np.int64)[active], -score,
+                            np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
+    return tails, heads, caps.astype(np.int64), costs, active
+
+
 def assign(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True):
     """Min-cost flow: source -> mentee (``entry_cost[mentee]``), mentee -> mentor (``-score``),
     mentor -> sink (``left`` free seats), and with ``bypass`` a source -> sink arc so that
@@ -72,14 +90,8 @@ def assign(n: int, m: int, i, j, score, entry_cost, left, *, bypass: bool = True
     status : str
         The solver's status name.
     """
-    active = unique(i)
+    tails, heads, caps, costs, active = network(n, m, i, j, score, entry_cost, left, bypass=bypass)
     source, sink = n + m, n + m + 1
-    seats = np.flatnonzero(left > 0)
-    tails = np.concatenate([np.full(len(active), source), i, n + seats, [source]])
-    heads = np.concatenate([active, n + j, np.full(len(seats), sink), [sink]])
-    caps = np.concatenate([np.ones(len(active) + len(i), np.int64), left[seats], [len(active) if bypass else 0]])
-    costs = np.concatenate([np.asarray(entry_cost, np.int64)[active], -score,
-                            np.zeros(len(seats) + 1, np.int64)]).astype(np.int64)
     check_cost_range(costs, n + m + 2)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
