@@ -184,3 +184,28 @@ def repair_flow(ptr, arc, sign, other, tail, head, cost, cap, flow, p, excess, b
             return False  # the path just found has reduced cost 0: cannot happen
         left -= moved
     return left == 0
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_passes(d, ptr, head, w, active, limit):
+    """Bellman-Ford passes in place over edges grouped by tail (CSR ``ptr``), each pass
+    only from the nodes that improved in the last one (``active`` marks the first).
+    Returns the number of passes until nothing improves, or -1 after ``limit`` passes."""
+    nxt = np.zeros_like(active)
+    for step in range(limit):
+        changed = False
+        for x in range(d.shape[0]):
+            if not active[x]:
+                continue
+            dx = d[x]
+            for q in range(ptr[x], ptr[x + 1]):
+                y = head[q]
+                if dx + w[q] < d[y]:
+                    d[y] = dx + w[q]
+                    nxt[y] = True
+                    changed = True
+        if not changed:
+            return step
+        for x in range(d.shape[0]):
+            active[x], nxt[x] = nxt[x], False
+    return -1

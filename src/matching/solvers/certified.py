@@ -80,25 +80,28 @@ def certificate_weight(n_mentees: int, score_range) -> int:
 
 
 def relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
-    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, vectorized).
+    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, compiled:
+    :func:`matching.solvers._ssp.relax_passes`). Returns the passes it took.
 
     Raises ``SolverError`` on a negative cycle, or after ``limit`` passes if given.
+
+    >>> d = np.array([0, 10, 10])
+    >>> relax(d, np.array([0, 1]), np.array([1, 2]), np.array([3, 4])), d.tolist()
+    (1, [0, 3, 7])
     """
+    from ._ssp import relax_passes
+
     order = np.argsort(tail, kind="stable")
-    tail, head, w = tail[order], head[order], w[order]
-    ptr = np.searchsorted(tail, np.arange(len(d) + 1))
-    active = unique(tail)
-    for step in range(len(d) + 2 if limit is None else min(limit, len(d) + 2)):
-        lens = ptr[active + 1] - ptr[active]
-        k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
-        cand = d[tail[k]] + w[k]
-        better = cand < d[head[k]]
-        if not better.any():
-            return step
-        np.minimum.at(d, head[k][better], cand[better])
-        active = unique(head[k][better])
-    raise SolverError("the sparse solution is not optimal (a negative cycle in its residual graph); "
-                      "internal error", status="NOT_CERTIFIED")
+    ptr = np.searchsorted(tail[order], np.arange(len(d) + 1))
+    active = np.zeros(len(d), bool)
+    active[tail] = True
+    passes = len(d) + 2 if limit is None else min(limit, len(d) + 2)
+    steps = relax_passes(d, ptr.astype(np.int64), np.asarray(head, np.int64)[order],
+                         np.asarray(w, np.int64)[order], active, passes)
+    if steps < 0:
+        raise SolverError("the sparse solution is not optimal (a negative cycle in its residual graph); "
+                          "internal error", status="NOT_CERTIFIED")
+    return steps
 
 
 def prices(m, i, j, c, left, mentor_of, limit: int | None = None, near=None):
