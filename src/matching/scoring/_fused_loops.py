@@ -120,21 +120,29 @@ def _tie(i, j):
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _pick(i, acc, out, price, k, hv, hj):
     """The ``k`` best ``acc - price`` into the heap, as keys ``value * 2**TIE_BITS + tie``;
-    returns ``(kept, best value dropped)``. Pairs not allowed fall below every threshold,
-    so the usual branch (reject) stays predictable."""
-    size, dropped, thr = 0, NO_BOUND, NO_BOUND
+    returns ``(kept, best value dropped)``. Most pairs fall below the worst kept value
+    and cost one comparison (the tie number is drawn only at or above it); pairs not
+    allowed fall below every threshold, so that branch stays predictable."""
+    size, dropped, floor, thr = 0, NO_BOUND, NO_BOUND, NO_BOUND
     for j in range(acc.shape[0]):
-        key = ((np.int64(acc[j]) - price[j]) << TIE_BITS) | _tie(i, j)
-        if key <= thr:
-            if key > dropped and acc[j] != out:
-                dropped = key
+        w = np.int64(acc[j]) - price[j]
+        if w < floor:
+            if w > dropped and acc[j] != out:
+                dropped = w
             continue
         if acc[j] == out:
             continue
-        size, dropped = _push(hv, hj, size, k, key, j, dropped)
+        key = (w << TIE_BITS) | _tie(i, j)
+        if key <= thr:
+            dropped = max(dropped, w)
+            continue
+        size, gone = _push(hv, hj, size, k, key, j, NO_BOUND)
+        if gone != NO_BOUND:
+            dropped = max(dropped, gone >> TIE_BITS)
         if size == k:
             thr = hv[0]
-    return size, (dropped >> TIE_BITS if dropped != NO_BOUND else NO_BOUND)
+            floor = thr >> TIE_BITS
+    return size, dropped
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
