@@ -121,3 +121,27 @@ def test_prices_near_a_reference_prove_the_optimum_and_stay_between_bounds(seed,
     assert u.sum() + (left[seats] * v[seats]).sum() == u0.sum() + (left[seats] * low[seats]).sum()
     _, again, _ = certified.prices(m, i, j, c, left, mentor_of, near=np.where(seats, v, 0))
     assert np.array_equal(again[seats], v[seats])
+
+
+def _top_in_child(args):
+    tables, rows = args
+    return fused.top_pairs(tables, rows, None, 3)[1].tolist()
+
+
+def test_compiled_pass_is_safe_in_threads_and_forked_processes():
+    """No numba threading layer: concurrent calls from threads agree with one call, and a
+    process forked after a call can call it again (a threading layer such as GNU OpenMP
+    is not fork-safe)."""
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    e, m, r = make_cohort(120, seed=5)
+    cohort = load_cohort(e, m, relatedness=r)
+    tables = fused.tables_for(kernel.Kernel(cohort, Settings()))
+    rows = np.arange(len(cohort.mentees))
+    want = fused.top_pairs(tables, rows, None, 3)[1].tolist()
+    with ThreadPoolExecutor(4) as pool:
+        assert all(got == want for got in pool.map(lambda _: fused.top_pairs(tables, rows, None, 3)[1].tolist(),
+                                                   range(8)))
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_top_in_child, ((tables, rows),)).get(timeout=120) == want

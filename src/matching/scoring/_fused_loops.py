@@ -161,35 +161,34 @@ def _mentor_side(i, acc, out, ck, cr, floor):
             floor[j] = max(ck[j, 0] >> TIE_BITS, out)
 
 
-@nb.njit(parallel=True, cache=True, boundscheck=False)
-def top_rows(rows, price, k, parts, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
              bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out):
     """Per row its ``k`` best pairs by ``total - price`` (mentor, total) and the best value
-    dropped; the best total; with ``mentor_side``, rows offered to each mentor's heap of
-    its best rows, one heap set per part (``ck``, ``cr``: part x mentor x size, updated
-    in place). Rows are split into ``parts`` contiguous parts, one per thread."""
+    dropped, and the best total; with ``mentor_side``, each row offered to each mentor's
+    heap of its best rows (``ck``, ``cr``: mentor x size, updated in place).
+
+    Runs without the GIL: callers run parts of the rows on threads of their own (no
+    threading layer, so it is safe in threads and in forked processes alike)."""
     n_rows, m = rows.shape[0], m1.shape[0]
     out_j = np.full((n_rows, k), -1, np.int64)
     out_v = np.zeros((n_rows, k), np.int64)
     bound = np.full(n_rows, NO_BOUND, np.int64)
-    best = np.full(parts, NO_BOUND, np.int64)
-    for part in nb.prange(parts):
-        hv = np.empty(k, np.int64)
-        hj = np.empty(k, np.int64)
-        acc = np.empty(m, t1.dtype)
-        floor = np.empty(m, np.int64)
+    hv = np.empty(k, np.int64)
+    hj = np.empty(k, np.int64)
+    acc = np.empty(m, t1.dtype)
+    floor = np.empty(m, np.int64)
+    if mentor_side:
+        for j in range(m):
+            floor[j] = max(ck[j, 0] >> TIE_BITS, out)
+    top = NO_BOUND
+    for r in range(n_rows):
+        top = max(top, _fill(rows[r], acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
+                             ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut))
+        size, bound[r] = _pick(rows[r], acc, out, price, k, hv, hj)
+        for q in range(size):
+            out_j[r, q] = hj[q]
+            out_v[r, q] = (hv[q] >> TIE_BITS) + price[hj[q]]
         if mentor_side:
-            for j in range(m):
-                floor[j] = max(ck[part, j, 0] >> TIE_BITS, out)
-        top = NO_BOUND
-        for r in range(part * n_rows // parts, (part + 1) * n_rows // parts):
-            top = max(top, _fill(rows[r], acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
-                                 ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut))
-            size, bound[r] = _pick(rows[r], acc, out, price, k, hv, hj)
-            for q in range(size):
-                out_j[r, q] = hj[q]
-                out_v[r, q] = (hv[q] >> TIE_BITS) + price[hj[q]]
-            if mentor_side:
-                _mentor_side(rows[r], acc, out, ck[part], cr[part], floor)
-        best[part] = top
-    return out_j, out_v, bound, best
+            _mentor_side(rows[r], acc, out, ck, cr, floor)
+    return out_j, out_v, bound, top

@@ -3,7 +3,8 @@
 The numpy kernel (:class:`~matching.scoring.kernel.Kernel`) scores a block of rows in a
 few vectorized passes, and picking each row's best pairs from the block costs several
 more (thresholds, sorts, column maxima). For cohorts beyond the complete table this
-module does both in one compiled loop per row (numba, parallel over chunks of rows),
+module does both in one compiled loop per row (numba, without the GIL, on threads over
+parts of the rows),
 reading the same look-up tables, so each pair is touched once while it is in cache.
 
 It covers the kernels built from table look-ups, sparse tables (ranked preferences,
@@ -17,15 +18,19 @@ by position) and bounds the rest.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from .kernel import THREADS
 from .scores import NO_BOUND
 
 __all__ = ["supports", "FusedTables", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "PRICE_LIMIT"]
 
 #: Prices must stay below this (in absolute value) so that ``total - price`` never overflows.
 PRICE_LIMIT = 1 << 40
-#: Parts the rows are split into, one per thread (results do not depend on it).
+#: Parts the rows are split into, each run on a thread of its own (the compiled loop
+#: releases the GIL); results do not depend on it.
 PARTS = 2
 
 
@@ -113,12 +118,22 @@ def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
     rows = np.ascontiguousarray(rows, np.int64)
     price = np.zeros(tables.m, np.int64) if price is None else np.ascontiguousarray(price, np.int64)
     k = max(int(k), 1)
-    side = heaps if heaps is not None else mentor_heaps(tables.m, 1, 1)
-    parts = side[0].shape[0] if heaps is not None else PARTS
-    out_j, out_v, bound, best = loops.top_rows(rows, price, k, parts, heaps is not None, *side, tables.n_looks,
-                                               *tables.looks, *tables.bits, *tables.sp, *tables.rules,
-                                               tables.cut, tables.out)
+    side = heaps if heaps is not None else mentor_heaps(tables.m, 1, PARTS)
+    parts = side[0].shape[0]
+    cuts = [len(rows) * p // parts for p in range(parts + 1)]
+
+    def run(p):
+        return loops.top_rows(rows[cuts[p]:cuts[p + 1]], price, k, heaps is not None, side[0][p], side[1][p],
+                              tables.n_looks, *tables.looks, *tables.bits, *tables.sp, *tables.rules,
+                              tables.cut, tables.out)
+
+    if parts > 1 and len(rows) >= 2 * parts:
+        with ThreadPoolExecutor(min(parts, THREADS)) as pool:
+            done = list(pool.map(run, range(parts)))
+    else:
+        done = [run(p) for p in range(parts)]
+    out_j, out_v, bound = (np.concatenate([d[f] for d in done]) for f in range(3))
     kept = out_j >= 0
     r, _ = np.nonzero(kept)
     order = np.lexsort((out_j[kept], r))
-    return rows[r][order], out_j[kept][order], out_v[kept][order], bound, int(best.max(initial=NO_BOUND))
+    return rows[r][order], out_j[kept][order], out_v[kept][order], bound, max(int(d[3]) for d in done)
