@@ -30,6 +30,7 @@ from ..scoring.scores import RESOLUTION
 from .cpsat_model import Arcs, GoalModel
 from .cpsat_run import answer, run
 from .flow import ortools_version, solve_flow
+from .goal_mip import highs_version, mip_fits, mip_search
 from .lagrange import Lagrangian, best_points, minimize, repair
 from .problem import Assignment, Problem
 
@@ -41,6 +42,10 @@ PROOF_ARCS = 3_000
 PROOF_SECONDS = 5.0
 #: What one CP-SAT worker guarantees (recorded in the result).
 ONE_WORKER = "one CP-SAT worker: the same pairs every run unless the time limit stops the search"
+#: What the HiGHS route guarantees (recorded in the result).
+MIP_RUNS = "one HiGHS run per threshold: the same pairs every run unless the time limit stops the search"
+#: Share of the time left that the HiGHS search leaves to CP-SAT while it has found no matching.
+RESERVE = 0.2
 #: Share of the time left that a CP-SAT search over a radius not yet known to hold the optimum may use.
 SLICE = 0.3
 
@@ -132,6 +137,11 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
             return None, best.bound
         hard = lag.weight < 0
         closest = min(points, key=lambda t: -float((np.minimum(np.array(t.g), 0)[hard] / lag.den[hard]).sum()))
+        if mip_fits(goals):
+            done = _mip(lag, point, problem, arcs, cohort, settings, goals, best, None, diagnosis, started, deadline,
+                        detail)
+            if done is not None or time.perf_counter() >= deadline - 0.05:
+                return done, best.bound
         done = _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, None, closest.mentor_of,
                              diagnosis, started, deadline, detail)
         return done, best.bound
@@ -144,6 +154,10 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
         return answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
                        why=why), None
     end = min(deadline, time.perf_counter() + PROOF_SECONDS) if within else deadline
+    if mip_fits(goals):
+        done = _mip(lag, point, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, end, detail)
+        if done is not None:
+            return done, None
     return _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc, inc.mentor_of, diagnosis,
                          started, end, detail), None
 
@@ -197,6 +211,25 @@ def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc,
            "proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
     return answer(problem, cohort, settings, goals, mentor_of, value, bound, proven or value >= bound, diagnosis,
                   started, label, detail, why=why)
+
+
+def _mip(lag, point, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, end, detail):
+    """A hard rank lag by HiGHS branch and bound over descending thresholds
+    (:mod:`matching.solvers.goal_mip`). None: no matching found."""
+    found = None if inc is None else (inc.value, inc.mentor_of)
+    reserve = RESERVE * max(end - time.perf_counter(), 0.0)  # for CP-SAT to find a matching if HiGHS has none
+    value, mentor_of, bound, proven, stages = mip_search(lag, point, best.bound, found, arcs, cohort, goals,
+                                                         settings, end, reserve)
+    detail["mip"] = stages
+    if value is None or not any(st["status"] != "TOO_LARGE" for st in stages):
+        return None
+    detail["lagrangian"]["kept_arcs"] = stages[-1]["arcs"] if stages else 0
+    detail["workers"], detail["deterministic"] = 1, MIP_RUNS
+    label = f"highs {highs_version()} milp (lagrangian bound, reduced-cost pruned)"
+    why = ("HiGHS stopped at the time limit ({limit:g} s) before proving the matching optimal: {stats}; "
+           "raise 'time_limit' for a proven optimum")
+    return answer(problem, cohort, settings, goals, mentor_of, value, bound, proven, diagnosis, started, label,
+                  detail, why=why)
 
 
 def _kept_model(sel, problem, arcs, cohort, settings, goals, p_star, hint, seconds):
