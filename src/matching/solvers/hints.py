@@ -9,8 +9,11 @@ flow matching (a rank lag's group constraints are tight), the kept arcs are thos
 a radius of the bound (0.01% first): CP-SAT on them either finds a matching, and the
 radius grows to the bound minus its value so that the model holds every better matching
 (its optimum is then the optimum), or proves none reaches that far, and the radius
-grows eightfold. These models are solved by one CP-SAT worker with the full LP
-relaxation (``linearization_level = 2``), which finds and proves them far faster than
+grows eightfold. A hard rank lag (with hard share targets or none) goes to HiGHS branch
+and bound over descending score thresholds first (:mod:`matching.solvers.goal_mip`); the
+CP-SAT route takes over when its models grow too large or it finds no matching in its
+time (it leaves :data:`RESERVE` of the time for that). The CP-SAT models are solved by
+one CP-SAT worker with the full LP relaxation (``linearization_level = 2``), which finds and proves them far faster than
 the default portfolio on two workers. Deterministic up to the CP-SAT stage (same
 multipliers, same matchings on every run; a time limit can cut the search short).
 """
