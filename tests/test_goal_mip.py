@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import OptimizeResult
 
 import matching
@@ -22,7 +23,7 @@ from matching.solvers import cpsat, goal_mip
 from matching.solvers.lagrange import Lagrangian
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate  # noqa: E402
+import generate
 
 
 def _data(n, seed, lag, by, extra=None):

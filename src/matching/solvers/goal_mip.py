@@ -42,7 +42,7 @@ from ..cohort.goals import outcome_ranks, rank_groups
 __all__ = ["FIRST_RADIUS", "MAX_MIP_ARCS", "highs_version", "mip_fits", "mip_search"]
 
 #: Step between thresholds, as a share of the bound (the first threshold is one step below it).
-FIRST_RADIUS = 0.5e-4
+FIRST_RADIUS = 0.75e-4
 #: Largest model (pairs kept) given to HiGHS; a larger one ends the search (CP-SAT takes over).
 MAX_MIP_ARCS = 15_000
 #: After a model of at most this many pairs runs out, the step doubles (small models are quick).
@@ -172,11 +172,11 @@ def mip_search(lag, point, bound: int, found, arcs, cohort, goals, settings, end
         t = min(t, bound) - step if value is None else max(min(t, bound) - step, value + 1)
         sel = np.flatnonzero(point.rc <= point.scaled - lag.scale * t)  # every matching scoring >= t
         if len(sel) > MAX_MIP_ARCS:
-            stages.append({"threshold": int(t), "arcs": int(len(sel)), "status": "TOO_LARGE"})
+            stages.append({"threshold": int(t), "arcs": len(sel), "status": "TOO_LARGE"})
             break
         began = time.perf_counter()
         status, got, v, model_bound = _solve(lag, sel, blocks, gain, t, left)
-        stages.append({"threshold": int(t), "arcs": int(len(sel)), "status": status, "score": v,
+        stages.append({"threshold": int(t), "arcs": len(sel), "status": status, "score": v,
                        "bound": model_bound, "seconds": round(time.perf_counter() - began, 2)})
         if got is not None and (value is None or v > value):
             value, mentor_of = v, got

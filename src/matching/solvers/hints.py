@@ -13,8 +13,8 @@ grows eightfold. A hard rank lag (with hard share targets or none) goes to HiGHS
 and bound over descending score thresholds first (:mod:`matching.solvers.goal_mip`); the
 CP-SAT route takes over when its models grow too large or it finds no matching in its
 time (it leaves :data:`RESERVE` of the time for that). The CP-SAT models are solved by
-one CP-SAT worker with the full LP relaxation (``linearization_level = 2``), which finds and proves them far faster than
-the default portfolio on two workers. Deterministic up to the CP-SAT stage (same
+one CP-SAT worker with the full LP relaxation (``linearization_level = 2``), which finds
+and proves them far faster than the default portfolio on two workers. Deterministic up to the CP-SAT stage (same
 multipliers, same matchings on every run; a time limit can cut the search short).
 """
 
@@ -144,10 +144,10 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
             done = _mip(lag, point, problem, arcs, cohort, settings, goals, best, None, diagnosis, started, deadline,
                         detail)
             if done is not None or time.perf_counter() >= deadline - 0.05:
-                return done, best.bound
+                return done, detail["mip_bound"]
         done = _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, None, closest.mentor_of,
                              diagnosis, started, deadline, detail)
-        return done, best.bound
+        return done, min(best.bound, detail.get("mip_bound", best.bound))
     keep = lag.keep(point, inc.value) if point is not None else None
     within = best.bound - inc.value <= gap_limit * abs(best.bound)
     if keep is None or (within and len(keep) > PROOF_ARCS):
@@ -170,7 +170,7 @@ def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc,
     """CP-SAT over the arcs whose reduced cost leaves room for a matching within ``radius`` of the
     bound, hinted; the radius grows until the kept arcs hold every matching better than the best
     found (then that model's optimum is the optimum). None: no matching found."""
-    bound = best.bound
+    bound = min(best.bound, detail.get("mip_bound", best.bound))  # HiGHS may have proved a lower one
     value, mentor_of = (inc.value, inc.mentor_of) if inc is not None else (None, None)
     radius = bound - value if inc is not None else max(abs(bound) // 10_000, 1)
     p_star = int(problem.priority[hint >= 0].sum())
@@ -223,7 +223,7 @@ def _mip(lag, point, problem, arcs, cohort, settings, goals, best, inc, diagnosi
     reserve = RESERVE * max(end - time.perf_counter(), 0.0)  # for CP-SAT to find a matching if HiGHS has none
     value, mentor_of, bound, proven, stages = mip_search(lag, point, best.bound, found, arcs, cohort, goals,
                                                          settings, end, reserve)
-    detail["mip"] = stages
+    detail["mip"], detail["mip_bound"] = stages, bound
     if value is None or not any(st["status"] != "TOO_LARGE" for st in stages):
         return None
     detail["lagrangian"]["kept_arcs"] = stages[-1]["arcs"] if stages else 0
