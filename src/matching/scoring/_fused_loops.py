@@ -10,7 +10,7 @@ import numba as nb
 import numpy as np
 
 NO_BOUND = np.iinfo(np.int64).min
-#: Low bits of a selection key that break ties (values must stay below ``2**(62 - TIE_BITS)``).
+#: Low bits of a selection key that break ties by walk order (values must stay below ``2**(62 - TIE_BITS)``).
 TIE_BITS = 20
 TIE_MASK = (1 << TIE_BITS) - 1
 
@@ -106,42 +106,42 @@ def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _tie(i, j):
-    """A fixed pseudo-random number below ``2**TIE_BITS`` per pair: breaks ties between equal
-    values, so that a mentee's equally good mentors are kept by lot, not by position (by
-    position, every mentee of a type would keep the same few mentors)."""
-    x = np.uint64(i) * np.uint64(2654435761) + np.uint64(j) * np.uint64(2246822519)
+def _offset(i, m):
+    """Where row ``i`` starts its walk over the ``m`` mentors: a fixed pseudo-random place,
+    so that equal values are kept by lot, not by position (by position, every mentee of
+    a type would keep the same lowest-numbered mentors and fight over their seats)."""
+    x = np.uint64(i) * np.uint64(2654435761) + np.uint64(2246822519)
     x ^= x >> np.uint64(15)
     x *= np.uint64(2146121005)
     x ^= x >> np.uint64(13)
-    return np.int64(x & np.uint64(TIE_MASK))
+    return np.int64(x % np.uint64(max(m, 1)))
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _pick(i, acc, out, price, k, hv, hj):
-    """The ``k`` best ``acc - price`` into the heap, as keys ``value * 2**TIE_BITS + tie``;
-    returns ``(kept, best value dropped)``. Most pairs fall below the worst kept value
-    and cost one comparison (the tie number is drawn only at or above it); pairs not
-    allowed fall below every threshold, so that branch stays predictable."""
-    size, dropped, floor, thr = 0, NO_BOUND, NO_BOUND, NO_BOUND
-    for j in range(acc.shape[0]):
+    """The ``k`` best ``acc - price`` into the heap, as keys ``value * 2**TIE_BITS + tie``
+    where the tie part falls along the row's walk (from :func:`_offset`, wrapping
+    around): of equal values the first walked are kept. Returns ``(kept, best value
+    dropped)``. Once the heap is full, a pair at or below its worst value costs one
+    comparison; pairs not allowed fall below every value, so that branch stays predictable."""
+    m = acc.shape[0]
+    size, dropped, floor = 0, NO_BOUND, NO_BOUND
+    j = _offset(i, m)
+    for t in range(m):
+        if j == m:
+            j = 0
         w = np.int64(acc[j]) - price[j]
-        if w < floor:
+        if w <= floor and size == k:
             if w > dropped and acc[j] != out:
                 dropped = w
-            continue
-        if acc[j] == out:
-            continue
-        key = (w << TIE_BITS) | _tie(i, j)
-        if key <= thr:
-            dropped = max(dropped, w)
-            continue
-        size, gone = _push(hv, hj, size, k, key, j, NO_BOUND)
-        if gone != NO_BOUND:
-            dropped = max(dropped, gone >> TIE_BITS)
-        if size == k:
-            thr = hv[0]
-            floor = thr >> TIE_BITS
+        elif acc[j] != out:
+            key = (w << TIE_BITS) | (TIE_MASK - (t & TIE_MASK))
+            size, gone = _push(hv, hj, size, k, key, j, NO_BOUND)
+            if gone != NO_BOUND:
+                dropped = max(dropped, gone >> TIE_BITS)
+            if size == k:
+                floor = hv[0] >> TIE_BITS
+        j += 1
     return size, dropped
 
 
@@ -154,7 +154,7 @@ def _mentor_side(i, acc, out, ck, cr, floor):
     for j in range(acc.shape[0]):
         if acc[j] <= floor[j]:
             continue
-        key = (np.int64(acc[j]) << TIE_BITS) | _tie(i, j)
+        key = (np.int64(acc[j]) << TIE_BITS) | (TIE_MASK - (i & TIE_MASK))  # ties: the earlier row
         if key > ck[j, 0]:
             ck[j, 0], cr[j, 0] = key, i
             _sift_down(ck[j], cr[j], ck.shape[1])

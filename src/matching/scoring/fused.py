@@ -10,8 +10,9 @@ It covers the kernels built from table look-ups, sparse tables (ranked preferenc
 extra pair tables) and the fast rules, which is every cohort whose settings use the
 built-in criteria and rules (:func:`supports`); others keep the numpy path. Both paths
 keep the same pairs' scores exactly; :func:`top_pairs` keeps each row's ``k`` best by
-``total - price`` (ties broken by a fixed pseudo-random number per pair, so that equally
-good mentors are kept by lot rather than by position) and bounds the rest.
+``total - price`` (of equal values, the first met on a walk over the mentors that starts at a
+fixed pseudo-random place per mentee: equally good mentors are kept by lot rather than
+by position) and bounds the rest.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def mentor_heaps(m: int, size: int, parts: int):
 
 def mentor_best(heaps):
     """Each mentor's best rows over all parts' heaps: ``(row, mentor, total)``, the same
-    whatever the parts (keys order every pair, ties by a fixed number per pair)."""
+    whatever the parts (keys order every pair; of equal totals, the earlier row)."""
     ck, cr = heaps
     parts, m, size = ck.shape
     key = ck.transpose(1, 0, 2).reshape(m, parts * size)

@@ -288,7 +288,8 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     """Scan ``rows`` at prices ``v``; update their bounds; new pairs and how many break a price.
 
     Prices are capped at ``PRICE_CAP`` first (cheap small integers); a row whose bound the
-    cap left inconclusive is scanned again at its exact prices.
+    cap left inconclusive is scanned again at its exact prices. A ``scan`` whose
+    ``exact_prices`` attribute is true (the compiled pass) takes exact prices at once.
     """
     none = (np.zeros(0, np.int64),) * 3
     if not len(rows):
@@ -296,7 +297,7 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     top = int(v[seats].max(initial=0)) + int(score_range[1]) - int(score_range[0]) + 1
     exact = np.where(seats, v, top)  # mentors without a seat rank below every other
     found = []
-    for price in (np.minimum(exact, PRICE_CAP), exact):
+    for price in ((exact,) if getattr(scan, "exact_prices", False) else (np.minimum(exact, PRICE_CAP), exact)):
         ni, nj, ns, nb = scan(rows, price)
         bound[rows], ref_of[rows] = nb, len(refs)
         refs.append(price)
