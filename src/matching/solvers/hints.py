@@ -9,9 +9,12 @@ flow matching (a rank lag's group constraints are tight), the kept arcs are thos
 a radius of the bound (0.01% first): CP-SAT on them either finds a matching, and the
 radius grows to the bound minus its value so that the model holds every better matching
 (its optimum is then the optimum), or proves none reaches that far, and the radius
-grows eightfold. These models are solved by one CP-SAT worker with the full LP
-relaxation (``linearization_level = 2``), which finds and proves them far faster than
-the default portfolio on two workers. Deterministic up to the CP-SAT stage (same
+grows eightfold. A hard rank lag (with hard share targets or none) goes to HiGHS branch
+and bound over descending score thresholds first (:mod:`matching.solvers.goal_mip`); the
+CP-SAT route takes over when its models grow too large or it finds no matching in its
+time (it leaves :data:`RESERVE` of the time for that). The CP-SAT models are solved by
+one CP-SAT worker with the full LP relaxation (``linearization_level = 2``), which finds
+and proves them far faster than the default portfolio on two workers. Deterministic up to the CP-SAT stage (same
 multipliers, same matchings on every run; a time limit can cut the search short).
 """
 
@@ -30,6 +33,7 @@ from ..scoring.scores import RESOLUTION
 from .cpsat_model import Arcs, GoalModel
 from .cpsat_run import answer, run
 from .flow import ortools_version, solve_flow
+from .goal_mip import highs_version, mip_fits, mip_search
 from .lagrange import Lagrangian, best_points, minimize, repair
 from .problem import Assignment, Problem
 
@@ -41,6 +45,10 @@ PROOF_ARCS = 3_000
 PROOF_SECONDS = 5.0
 #: What one CP-SAT worker guarantees (recorded in the result).
 ONE_WORKER = "one CP-SAT worker: the same pairs every run unless the time limit stops the search"
+#: What the HiGHS route guarantees (recorded in the result).
+MIP_RUNS = "one HiGHS run per threshold: the same pairs every run unless the time limit stops the search"
+#: Share of the time left that the HiGHS search leaves to CP-SAT while it has found no matching.
+RESERVE = 0.2
 #: Share of the time left that a CP-SAT search over a radius not yet known to hold the optimum may use.
 SLICE = 0.3
 
@@ -132,9 +140,14 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
             return None, best.bound
         hard = lag.weight < 0
         closest = min(points, key=lambda t: -float((np.minimum(np.array(t.g), 0)[hard] / lag.den[hard]).sum()))
+        if mip_fits(goals):
+            done = _mip(lag, point, problem, arcs, cohort, settings, goals, best, None, diagnosis, started, deadline,
+                        detail)
+            if done is not None or time.perf_counter() >= deadline - 0.05:
+                return done, detail["mip_bound"]
         done = _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, None, closest.mentor_of,
                              diagnosis, started, deadline, detail)
-        return done, best.bound
+        return done, min(best.bound, detail.get("mip_bound", best.bound))
     keep = lag.keep(point, inc.value) if point is not None else None
     within = best.bound - inc.value <= gap_limit * abs(best.bound)
     if keep is None or (within and len(keep) > PROOF_ARCS):
@@ -144,6 +157,10 @@ def lagrangian_path(problem: Problem, arcs, cohort, settings, goals, diagnosis, 
         return answer(*args, inc.mentor_of, inc.value, best.bound, False, diagnosis, started, flow, detail,
                        why=why), None
     end = min(deadline, time.perf_counter() + PROOF_SECONDS) if within else deadline
+    if mip_fits(goals):
+        done = _mip(lag, point, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, end, detail)
+        if done is not None:
+            return done, None
     return _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc, inc.mentor_of, diagnosis,
                          started, end, detail), None
 
@@ -153,7 +170,7 @@ def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc,
     """CP-SAT over the arcs whose reduced cost leaves room for a matching within ``radius`` of the
     bound, hinted; the radius grows until the kept arcs hold every matching better than the best
     found (then that model's optimum is the optimum). None: no matching found."""
-    bound = best.bound
+    bound = min(best.bound, detail.get("mip_bound", best.bound))  # HiGHS may have proved a lower one
     value, mentor_of = (inc.value, inc.mentor_of) if inc is not None else (None, None)
     radius = bound - value if inc is not None else max(abs(bound) // 10_000, 1)
     p_star = int(problem.priority[hint >= 0].sum())
@@ -197,6 +214,25 @@ def _pruned_cpsat(lag, point, problem, arcs, cohort, settings, goals, best, inc,
            "proving the matching optimal: {stats}; raise 'time_limit' for a proven optimum")
     return answer(problem, cohort, settings, goals, mentor_of, value, bound, proven or value >= bound, diagnosis,
                   started, label, detail, why=why)
+
+
+def _mip(lag, point, problem, arcs, cohort, settings, goals, best, inc, diagnosis, started, end, detail):
+    """A hard rank lag by HiGHS branch and bound over descending thresholds
+    (:mod:`matching.solvers.goal_mip`). None: no matching found."""
+    found = None if inc is None else (inc.value, inc.mentor_of)
+    reserve = RESERVE * max(end - time.perf_counter(), 0.0)  # for CP-SAT to find a matching if HiGHS has none
+    value, mentor_of, bound, proven, stages = mip_search(lag, point, best.bound, found, arcs, cohort, goals,
+                                                         settings, end, reserve)
+    detail["mip"], detail["mip_bound"] = stages, bound
+    if value is None or not any(st["status"] != "TOO_LARGE" for st in stages):
+        return None
+    detail["lagrangian"]["kept_arcs"] = stages[-1]["arcs"] if stages else 0
+    detail["workers"], detail["deterministic"] = 1, MIP_RUNS
+    label = f"highs {highs_version()} milp (lagrangian bound, reduced-cost pruned)"
+    why = ("HiGHS stopped at the time limit ({limit:g} s) before proving the matching optimal: {stats}; "
+           "raise 'time_limit' for a proven optimum")
+    return answer(problem, cohort, settings, goals, mentor_of, value, bound, proven, diagnosis, started, label,
+                  detail, why=why)
 
 
 def _kept_model(sel, problem, arcs, cohort, settings, goals, p_star, hint, seconds):
