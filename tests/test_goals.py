@@ -77,3 +77,19 @@ def test_diagnose_names_mentees_without_a_mentor_and_no_protected_words():
     counts = table.groupby("mentee_id").size()
     got = d.mentees.set_index("mentee_id")["eligible_mentors"]
     assert (got[got > 0] == counts.reindex(got[got > 0].index)).all()
+
+
+def test_goal_time_limit_counts_from_the_start_of_the_solve():
+    """Validation and scoring time come off a goal's time limit (end to end within it);
+    plain matches keep their settings untouched."""
+    import time
+
+    from matching.cohort.settings import Settings
+    from matching.review.solve import RESULT_SECONDS, _budget
+
+    plain = Settings(time_limit=30)
+    assert _budget(plain, {"validate": 5.0}, time.perf_counter()) is plain
+    goal = Settings(time_limit=30, targets={"max_rank_lag": 0.2})
+    left = _budget(goal, {"validate": 5.0}, time.perf_counter() - 2.0).time_limit
+    assert left <= 30 - 7 - RESULT_SECONDS + 0.01 and left >= 30 - 7.5 - RESULT_SECONDS
+    assert _budget(goal, {"validate": 100.0}, time.perf_counter()).time_limit == 1.0

@@ -125,7 +125,8 @@ class Settings:
         are matched.
     solver : {"auto", "flow", "cpsat"}, default "auto"
     time_limit : float, default 60.0
-        Seconds a solver may use.
+        Seconds a solver may use. With cohort goals it counts from the start of the
+        solve: validation, scoring and the plain optimum come off it first.
     workers : int, default 2
         CP-SAT search workers. The search is interleaved (deterministic): a solve that
         ends OPTIMAL returns the same pairs on every run; one stopped at ``time_limit``

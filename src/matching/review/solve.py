@@ -39,6 +39,9 @@ __all__ = ["solve", "check_pins", "check_weights", "make_problem"]
 
 log = logging.getLogger("matching")
 
+#: Seconds of ``time_limit`` kept for assembling the result after a goal's search.
+RESULT_SECONDS = 0.5
+
 
 def check_pins(cohort: Cohort, settings: Settings) -> None:
     """Raise :class:`PinError` naming every pin that breaks a hard rule or a capacity."""
@@ -207,6 +210,15 @@ def _with_pairs(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> 
     return dataclasses.replace(cands, **merged)
 
 
+def _budget(settings: Settings, seconds: dict, started: float) -> Settings:
+    """``settings`` with the time already spent (validation, scoring, the plain optimum)
+    taken off ``time_limit``, so that a cohort goal's search ends within it end to end."""
+    if not settings.targets and settings.solver != "cpsat":
+        return settings
+    spent = float(seconds.get("validate", 0.0)) + time.perf_counter() - started
+    return settings.replace(time_limit=max(settings.time_limit - spent - RESULT_SECONDS, 1.0))
+
+
 def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
           cands: Candidates | None = None, prefer: np.ndarray | None = None) -> Outcome:
     """Score, check pins, solve and assemble the outcome of a validated cohort.
@@ -231,7 +243,7 @@ def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
     keeping = None
     if prefer is not None and solved is None and not _wants_cpsat(settings) and not _wants_flow_goals(settings):
         keeping = _keeping(problem, prefer)
-    assignment = _solve(keeping or problem, cohort, settings, cands, solved)
+    assignment = _solve(keeping or problem, cohort, _budget(settings, seconds, started), cands, solved)
     if keeping is not None:  # report the true score, not the scaled one
         i = np.flatnonzero(assignment.mentor_of >= 0)
         true = int(score_pairs(cohort, settings, i, assignment.mentor_of[i]).sum())
