@@ -54,7 +54,7 @@ MAX_ROUNDS = 60
 #: A round is re-solved warm (from the last optimum) when at most this share of the mentees,
 #: or ``WARM_MIN`` pairs, break a price (beyond, a cold solve is about as fast).
 LOCAL = 0.001
-WARM_MIN = 8
+WARM_MIN = 64
 #: Pairs the scan finds join the flow graph when they break a price or come within
 #: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
 JOIN = 20
