@@ -74,10 +74,11 @@ def test_kept_gains_equal_recomputed_gains_after_every_step(case, steps):
 
 
 @settings(max_examples=60, deadline=None)
-@given(unit_problems(), st.booleans(), st.integers(1, 120))
-def test_incremental_search_makes_the_same_steps_as_full_rescoring(case, perturb, iterations):
+@given(unit_problems(), st.booleans(), st.integers(1, 120), st.sampled_from(["best", "round"]))
+def test_incremental_search_makes_the_same_steps_as_full_rescoring(case, perturb, iterations, restart):
     p, start, seed = case
-    kw = {"seed": seed % 1000, "max_iterations": iterations, "time_limit": 60, "perturb": perturb, "stall": 15}
+    kw = {"seed": seed % 1000, "max_iterations": iterations, "time_limit": 60, "perturb": perturb, "stall": 15,
+          "restart": restart}
     fast, full = tabu_search(p, start, incremental=True, **kw), tabu_search(p, start, incremental=False, **kw)
     np.testing.assert_array_equal(fast.assign, full.assign)
     assert fast.objective == full.objective and fast.iterations == full.iterations

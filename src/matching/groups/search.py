@@ -10,7 +10,10 @@ incrementally (:mod:`.gains`); both make the very same steps, the second about 3
 faster from about 150 units.
 
 The *iterated* variant uses a short tenure and restarts from a perturbed copy of the best
-solution when the tabu walk stalls; the plain variant (``perturb=False``, tenure about U/10)
+solution when the tabu walk stalls (or, with ``restart="round"``, of the best solution of the
+stalled round: a walk from local optimum to local optimum, as in Lai and Hao's iterated maxima
+search, which keeps exploring where the best-only restarts keep falling back into the same
+basin); the plain variant (``perturb=False``, tenure about U/10)
 is the classical tabu walk (with full re-scoring, the benchmark's baseline); ``give_up``
 stops it once stalled.
 
@@ -77,7 +80,8 @@ def default_tenure(U: int, iterated: bool) -> tuple[int, int]:
 def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float = 10.0,
                 max_iterations: int | None = None, perturb: bool = True, stall: int | None = None,
                 target: float | None = None, tenure: tuple[int, int] | None = None,
-                incremental: bool | None = None, give_up: bool = False) -> SearchResult:
+                incremental: bool | None = None, give_up: bool = False, restart: str = "best",
+                strength: int | None = None) -> SearchResult:
     """Tabu search (iterated when ``perturb``) from a feasible ``start``.
 
     Parameters
@@ -103,6 +107,13 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     give_up : bool
         Stop once the walk has gone without improving for as many steps as it took to find
         its best (and for at least ``stall`` steps): it is then unlikely to improve soon.
+    restart : {"best", "round"}
+        After ``stall`` steps without improvement, perturb the best solution found overall
+        (``"best"``), or the best solution of the round that just stalled (``"round"``; the
+        round then ends ``stall`` steps after its own last improvement).
+    strength : int, optional
+        Random moves or swaps per perturbation (default ``max(3, U // G)``, the units per
+        group: Lai and Hao's strong perturbation).
 
     Returns
     -------
@@ -125,7 +136,8 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     tabu = np.zeros((U, G), dtype=np.int64)
     tenure = tenure or default_tenure(U, perturb)
     stall = stall or max(200, 25 * U)
-    strength = max(3, U // 24)
+    strength = strength or max(3, U // G)
+    round_a, round_v = best_a, best_v
     uniform = bool((p.w == 1).all())
     incremental = U >= INCREMENTAL_FROM if incremental is None else incremental
     sw = SwapGains(p, st, tabu > 0) if incremental else None
@@ -137,15 +149,19 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
         if not (gain_step(p, st, sw, rng, it, tabu, tenure, best_v) if incremental else
                 full_step(p, st, rng, it, tabu, tenure, best_v, uniform)):
             break
+        better = st.value > round_v + 1e-9
+        if better:
+            round_a, round_v = st.a.copy(), st.value
         if st.value > best_v + 1e-9:
-            best_a, best_v, since, found = st.a.copy(), st.value, 0, it
+            best_a, best_v, since, found = round_a, round_v, 0, it
         else:
-            since += 1
+            since = 0 if better and restart == "round" else since + 1
         if give_up and since >= max(stall, found):
             break
         if perturb and since >= stall:
-            st = State(p, best_a)
+            st = State(p, round_a if restart == "round" else best_a)
             _perturb(p, st, rng, strength)
+            round_a, round_v = st.a.copy(), st.value
             tabu[:] = 0
             since = 0
             sw = SwapGains(p, st, tabu > it) if incremental else None

@@ -251,7 +251,7 @@ def _two_phase(u: Units, start: np.ndarray, deadline: float, seed: int, max_iter
     if rest == 0:
         return walk
     more = tabu_search(u, walk.assign, seed=seed + 1, time_limit=max(deadline - time.perf_counter(), 0.0),
-                       max_iterations=rest)         # never worse than its start, the walk's best
+                       max_iterations=rest, restart="round")   # never worse than its start, the walk's best
     log.info("groups: tabu walk %d steps (%.6g), then iterated search %d steps (%.6g)", walk.iterations,
              walk.objective, more.iterations, more.objective)
     return SearchResult(more.assign, more.objective, walk.iterations + more.iterations, walk.seconds + more.seconds)
