@@ -33,7 +33,8 @@ from .kernel import State, Units, full_step, move_gains, objective, swap_gains
 
 __all__ = ["SearchResult", "Units", "default_tenure", "objective", "tabu_search"]
 
-INCREMENTAL_FROM = 150  # units; below, re-scoring every swap is as fast (measured at 120 and 240)
+INCREMENTAL_FROM = 150  # units; below, re-scoring every swap is as fast (measured at 120 and 240) ...
+INCREMENTAL_FIXED_FROM = 100  # ... except with every size fixed (no moves to score): 15-25% faster at 120
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     incremental : bool, optional
         Keep the swap gains incrementally (:mod:`.gains`) instead of re-scoring every swap
         at every step (:func:`.kernel.full_step`). Both make the very same steps; the kept
-        gains are faster from about 150 units (default: by the number of units).
+        gains are faster from about 150 units, or 100 when every group's size is fixed
+        (default: by the number of units and the sizes).
     give_up : bool
         Stop once the walk has gone without improving for as many steps as it took to find
         its best (and for at least ``stall`` steps): it is then unlikely to improve soon.
@@ -139,7 +141,8 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     strength = strength or max(3, U // G)
     round_a, round_v = best_a, best_v
     uniform = bool((p.w == 1).all())
-    incremental = U >= INCREMENTAL_FROM if incremental is None else incremental
+    if incremental is None:
+        incremental = U >= (INCREMENTAL_FIXED_FROM if (p.lo == p.hi).all() else INCREMENTAL_FROM)
     sw = SwapGains(p, st, tabu > 0) if incremental else None
     it = since = found = 0
     while (max_iterations is None or it < max_iterations) and time.perf_counter() - began < time_limit:
