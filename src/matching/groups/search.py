@@ -130,6 +130,8 @@ def tabu_search(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float
     >>> r.objective, sorted(r.assign[[0, 2]]) != sorted(r.assign[[1, 3]]) or r.assign[0] != r.assign[1]
     (18.0, True)
     """
+    if restart not in ("best", "round"):
+        raise ValueError(f"restart must be 'best' or 'round'; got {restart!r}")
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
     U, G = len(start), len(p.lo)

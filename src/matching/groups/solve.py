@@ -1,6 +1,7 @@
 """From a validated grouping problem to a grouping: checks, a first feasible grouping (with the
 group sizes that hold the most pairs), the exact model on small instances and, beyond, a
-tabu walk followed by the iterated tabu search.
+tabu walk followed by the iterated tabu search (with ``workers > 1``, several such searches
+in a process pool, the best kept).
 
 ``keep_together`` sets become units; conflicts that need no solver (a pair both kept apart
 and together, a unit larger than any group, too few hosts) are named at once; any other
