@@ -148,6 +148,40 @@ def test_colliding_choices_need_certificate_rounds(seed):
     assert len(sparse.candidates) > 0 and objective(sparse) == dense_optimum(cohort, s)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_path_with_a_user_criterion_keeps_the_numpy_selection(seed):
+    """A user criterion (a function) is not compiled: the numpy selection runs, and the
+    certified optimum is still the dense one."""
+    from matching.scoring import fused
+
+    e, m, r = make_cohort(50, 30, seed=seed, collide=True)
+    senior = {"senior": lambda a, b: (b.level[None, :] - a.level[:, None]) / 7.0}
+    cohort = load_cohort(e, m, relatedness=r, extra_criteria=senior)
+    s = Settings()
+    assert not fused.supports(kernel.kernel_for(cohort, s))
+    with forced_sparse(2, 1):
+        sparse = solve_cohort(cohort, s)
+    assert sparse.info.extra["certificate"]["certified"]
+    assert objective(sparse) == objective(solve_cohort(cohort, s)) == dense_optimum(cohort, s)
+    check_valid(sparse, cohort, s)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_quick_weight_that_trades_priority_for_score_falls_back_to_the_full_weight(seed, monkeypatch, caplog):
+    """A cold solve weighs priority lightly first; with no weight at all (``QUICK = 0``) its
+    answer trades priority for score, the full-weight prices refuse it, and the full
+    weight is used: the answer is still the dense lexicographic optimum."""
+    e, m, r = make_cohort(60, 40, seed=seed, collide=True)
+    e["priority"] = np.where(np.arange(len(e)) % 3 == 0, 3, 1)
+    cohort = load_cohort(e, m, relatedness=r)
+    s = Settings()
+    monkeypatch.setattr(certified, "QUICK", 0)
+    with caplog.at_level("DEBUG", logger="matching.solvers.certified"), forced_sparse(2, 1):
+        sparse = solve_cohort(cohort, s)
+    assert objective(sparse) == dense_optimum(cohort, s)
+    assert "small priority weight is not proved optimal" in caplog.text
+
+
 @pytest.mark.parametrize("local, keep", [(None, None), (1.0, 10**6), (1.0, 1)])
 def test_sparse_path_with_pins_and_exclusions(local, keep):
     """Pins and exclusions hold on the sparse path, with rounds repaired warm (``local`` 1.0)

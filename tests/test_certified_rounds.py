@@ -57,14 +57,11 @@ def _objective(mentor_of, i, j, score, prio):
     return int(prio[mentor_of >= 0].sum()), int(score[chosen].sum())
 
 
-@hsettings(max_examples=120, deadline=None)
-@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), m=st.integers(1, 8), share=st.floats(0.0, 1.0),
-       small=st.sampled_from([0, 2, 3000]))
-def test_warm_repair_equals_cold_solve_and_is_proved(seed, n, m, share, small):
-    """From the optimum without some arcs and its prices, the repair is optimal on them all.
-
-    ``small`` forces the scipy search (0), a mix (2), or Python searches only (3000).
-    """
+@hsettings(max_examples=160, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), m=st.integers(1, 8), share=st.floats(0.0, 1.0))
+def test_warm_repair_equals_cold_solve_and_is_proved(seed, n, m, share):
+    """From the optimum without some arcs and its prices, the repair is optimal on them all
+    (the cold OR-Tools solve is the oracle; the prices re-derived from scratch prove it)."""
     i, j, score, left, prio = _graph(seed, n, m)
     usable = left[j] > 0
     i, j, score = i[usable], j[usable], score[usable]
@@ -73,12 +70,7 @@ def test_warm_repair_equals_cold_solve_and_is_proved(seed, n, m, share, small):
     before = optimum(n, m, i[old], j[old], score[old], prio, left, weight)
     c = weight * prio[i] + score
     u, v, _ = certified.prices(m, i[old], j[old], c[old], left, before)
-    saved = augment.SMALL, augment.FULL
-    augment.SMALL, augment.FULL = small, 10**6
-    try:
-        warm = augment.repair(n, m, i, j, score, prio, left, weight, before, u - weight * prio, v)
-    finally:
-        augment.SMALL, augment.FULL = saved
+    warm = augment.repair(n, m, i, j, score, prio, left, weight, before, u - weight * prio, v)
     cold = optimum(n, m, i, j, score, prio, left, weight)
     certified.prices(m, i, j, c, left, warm)  # raises unless proved optimal
     assert _objective(warm, i, j, score, prio) == _objective(cold, i, j, score, prio)
@@ -95,12 +87,7 @@ def test_warm_repair_gives_up_past_its_budget():
     none = np.full(n, -1, np.int64)
     slack, v = -weight * prio, np.zeros(m, np.int64)  # the empty graph's optimum and prices
     assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v, budget=0) is None
-    saved = augment.SMALL, augment.FULL
-    augment.SMALL, augment.FULL = 0, 0  # no search allowed at all
-    try:
-        assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v) is None
-    finally:
-        augment.SMALL, augment.FULL = saved
+    assert augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v, budget=-1) is None
     got = augment.repair(n, m, i, j, score, prio, left, weight, none, slack, v)
     cold = optimum(n, m, i, j, score, prio, left, weight)
     assert _objective(got, i, j, score, prio) == _objective(cold, i, j, score, prio)

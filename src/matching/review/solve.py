@@ -20,6 +20,8 @@ from ..errors import PinError, SettingsError
 from ..scoring import scores as scoring
 from ..scoring.rules import broken_rules
 from ..scoring.scores import Candidates, score_pairs
+from ..scoring import fused
+from ..scoring.kernel import kernel_for
 from ..scoring.sparse import best_reduced, build_candidates
 from ..solvers.certified import solve_certified
 from ..solvers.cpsat import solve_cpsat
@@ -175,6 +177,8 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
     """
     def scan(rows, price):
         return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
+
+    scan.exact_prices = fused.supports(kernel_for(cohort, settings))  # no capped first pass needed
 
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
                                           score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._numeric import unique
+from . import fused
 from . import scores as scoring
 from .kernel import Kernel, blocks, complete_candidates, imap_blocks, kernel_for, map_blocks
 from ..cohort.model import Cohort
 from .scores import NO_BOUND, Candidates, criterion_names, score_pairs
 from ..cohort.settings import Settings
+from ..files import progress
 
 __all__ = ["build_candidates", "candidates_for", "best_reduced"]
 
@@ -170,20 +172,44 @@ class _MentorBest:
         return self.row[has], np.nonzero(has)[1], self.value[has]
 
 
+def _fused_slices(rows: np.ndarray, desc: str):
+    """Slices of ``rows`` for the compiled pass, with a progress bar over them."""
+    step = 4096
+    parts = [rows[a:a + step] for a in range(0, len(rows), step)]
+    with progress.bar(len(parts), desc, unit="slice") as bar:
+        for part in parts:
+            yield part
+            bar.update(1)
+
+
+def _fused_top(kern: Kernel, k: int, n: int):
+    """The compiled pass of :func:`_sparse`: ``[(i, j, total, bound, best)]`` and each
+    mentor's best mentees ``(i, j, total)``."""
+    tables = fused.tables_for(kern)
+    heaps = fused.mentor_heaps(tables.m, scoring.MENTOR_K, fused.PARTS) if scoring.MENTOR_K else None
+    out = [fused.top_pairs(tables, rows, None, k, heaps=heaps) for rows in _fused_slices(np.arange(n), "scoring pairs")]
+    none = np.zeros(0, np.int64)
+    return out, (fused.mentor_best(heaps) if heaps is not None else (none, none, none))
+
+
 def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candidates:
     n, m = len(cohort.mentees), len(cohort.mentors)
-    side = _MentorBest(scoring.MENTOR_K, m)
-    out = []
-    for o in imap_blocks(kern, lambda rows: _top(kern, k, rows, side.floor), blocks(np.arange(n), m)):
-        side.merge(*o[5])
-        out.append(o)
-    i, j, total, bound = (np.concatenate([o[f] for o in out]) for f in range(4))
     counts = kern.allowed_counts()
+    if fused.supports(kern) and counts is not None:
+        out, side = _fused_top(kern, k, n)
+    else:
+        best_of = _MentorBest(scoring.MENTOR_K, m)
+        out = []
+        for o in imap_blocks(kern, lambda rows: _top(kern, k, rows, best_of.floor), blocks(np.arange(n), m)):
+            best_of.merge(*o[5])
+            out.append(o)
+        side = best_of.pairs()
+    i, j, total, bound = (np.concatenate([o[f] for o in out]) for f in range(4))
     if counts is None:
         counts = np.concatenate([o[6][0] for o in out]), np.sum([o[6][1] for o in out], axis=0)
     per_mentee, per_mentor = (c.astype(np.int64) for c in counts)
     best = max(o[4] for o in out)
-    i, j, total = (np.concatenate([a, b]).astype(np.int64) for a, b in zip((i, j, total), side.pairs()))
+    i, j, total = (np.concatenate([a, b]).astype(np.int64) for a, b in zip((i, j, total), side))
     _, first = np.unique(i * m + j, return_index=True)  # sorted by (i, j), duplicates dropped
     i, j, total = i[first], j[first], total[first]
     parts = score_pairs(cohort, settings, i, j)
@@ -221,6 +247,11 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
     kern = kernel_for(cohort, settings)
     rows = np.asarray(rows, dtype=np.int64)
     price = np.asarray(price, dtype=np.int64)
+    if fused.supports(kern) and int(np.abs(price).max(initial=0)) < fused.PRICE_LIMIT:
+        tables = fused.tables_for(kern)
+        found = [fused.top_pairs(tables, part, price, k)[:4] for part in _fused_slices(rows, "scoring pairs")]
+        return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
+                     for c in range(4))
 
     def scan(block):
         sel, off = _shifted(kern, *kern.score(block), price)

@@ -53,7 +53,7 @@ PRICE_CAP = 1 << 26
 MAX_ROUNDS = 60
 #: A round is re-solved warm (from the last optimum) when at most this share of the mentees,
 #: or ``WARM_MIN`` pairs, break a price (beyond, a cold solve is about as fast).
-LOCAL = 0.0001
+LOCAL = 0.001
 WARM_MIN = 8
 #: Pairs the scan finds join the flow graph when they break a price or come within
 #: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
@@ -61,6 +61,10 @@ JOIN = 20
 #: Arcs of the flow graph that fall more than ``(score spread) / KEEP`` below tight (and are
 #: not chosen) leave it for the pairs aside, checked every round like them.
 KEEP = 40
+#: A cold solve first weighs priority by this many score spreads (see :func:`_solve`).
+QUICK = 2
+#: Prices stay near the last ones (see :func:`prices`).
+NEAR = True
 #: Bellman-Ford passes allowed to prove a warm re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
 
@@ -76,34 +80,40 @@ def certificate_weight(n_mentees: int, score_range) -> int:
 
 
 def relax(d: np.ndarray, tail, head, w, limit: int | None = None) -> int:
-    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, vectorized).
+    """Shortest distances in place: ``d[h] <= d[t] + w`` for every edge (Bellman-Ford, compiled:
+    :func:`matching.solvers._ssp.relax_passes`). Returns the passes it took.
 
     Raises ``SolverError`` on a negative cycle, or after ``limit`` passes if given.
+
+    >>> d = np.array([0, 10, 10])
+    >>> relax(d, np.array([0, 1]), np.array([1, 2]), np.array([3, 4])), d.tolist()
+    (1, [0, 3, 7])
     """
+    from ._ssp import relax_passes
+
     order = np.argsort(tail, kind="stable")
-    tail, head, w = tail[order], head[order], w[order]
-    ptr = np.searchsorted(tail, np.arange(len(d) + 1))
-    active = unique(tail)
-    for step in range(len(d) + 2 if limit is None else min(limit, len(d) + 2)):
-        lens = ptr[active + 1] - ptr[active]
-        k = np.repeat(ptr[active] - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
-        cand = d[tail[k]] + w[k]
-        better = cand < d[head[k]]
-        if not better.any():
-            return step
-        np.minimum.at(d, head[k][better], cand[better])
-        active = unique(head[k][better])
-    raise SolverError("the sparse solution is not optimal (a negative cycle in its residual graph); "
-                      "internal error", status="NOT_CERTIFIED")
+    ptr = np.searchsorted(tail[order], np.arange(len(d) + 1))
+    active = np.zeros(len(d), bool)
+    active[tail] = True
+    passes = len(d) + 2 if limit is None else min(limit, len(d) + 2)
+    steps = relax_passes(d, ptr.astype(np.int64), np.asarray(head, np.int64)[order],
+                         np.asarray(w, np.int64)[order], active, passes)
+    if steps < 0:
+        raise SolverError("the sparse solution is not optimal (a negative cycle in its residual graph); "
+                          "internal error", status="NOT_CERTIFIED")
+    return steps
 
 
-def prices(m, i, j, c, left, mentor_of, limit: int | None = None):
-    """Prices ``(u, v)`` proving ``mentor_of`` optimal on arcs ``(i, j)``: the lowest mentor prices.
+def prices(m, i, j, c, left, mentor_of, limit: int | None = None, near=None):
+    """Prices ``(u, v)`` proving ``mentor_of`` optimal on arcs ``(i, j)``.
 
-    Lowest mentor prices (the mentees' best dual) leave the most room for the pairs left
-    out: a pair ``(i, j)`` is covered when ``c[i, j] - v[j] <= u[i]``. They are the least
-    solution of ``v >= 0``, ``v[j] >= c[i, j]`` for unmatched ``i`` and
-    ``v[j] >= v[m] - (c[i, m] - c[i, j])`` for ``i`` matched to ``m`` (longest paths).
+    Mentor prices ``v`` must satisfy ``v >= 0``, ``v[j] >= c[i, j]`` for unmatched ``i``,
+    ``v[j] >= v[m] - (c[i, m] - c[i, j])`` for ``i`` matched to ``m``, and ``v = 0`` at a
+    spare seat. Feasible prices form a lattice: the lowest (longest paths) is the default.
+    With ``near`` (say the prices the pairs left out were last scanned at), the highest
+    feasible prices up to ``max(lowest, near)`` (shortest paths down from there): prices
+    that stay close to ``near`` keep the bounds of that scan valid, so fewer mentees need
+    a new scan. A pair ``(i, j)`` is covered when ``c[i, j] - v[j] <= u[i]``.
     """
     chosen = mentor_of[i] == j
     value = np.zeros(len(mentor_of), np.int64)
@@ -114,9 +124,17 @@ def prices(m, i, j, c, left, mentor_of, limit: int | None = None):
     np.maximum.at(low, j[alone], c[alone])
     neg = -low
     alt = matched[i] & ~chosen
-    steps = relax(neg, mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt], limit)
+    tail, head, w = mentor_of[i[alt]], j[alt], value[i[alt]] - c[alt]
+    steps = relax(neg, tail, head, w, limit)
     v = -neg
     seats = left > 0
+    if near is not None:
+        load = np.bincount(j[chosen], minlength=m)
+        most = np.full(m, np.iinfo(np.int64).max)  # u >= 0: no mentor priced over a pair it holds
+        np.minimum.at(most, j[chosen], c[chosen])
+        top = np.where(seats & (load >= left), np.maximum(v, np.minimum(near, most)), v)  # spare seats stay 0
+        steps += relax(top, head, tail, w, limit)
+        v = top
     v[~seats] = _NO_SEAT
     u = np.where(matched, value - v[np.maximum(mentor_of, 0)], 0)
     load = np.bincount(j[chosen], minlength=m)
@@ -147,23 +165,36 @@ def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int) -> np.ndarra
     return rows[(reach > 0) & (bound[rows] + drop > slack[rows])]
 
 
-def _solve(n, m, fi, fj, fs, prio, left, weight, warm):
+def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
     """The optimum on the flow graph and prices proving it: repaired from ``warm`` (the last
     optimum and its prices) when that is proved optimal, else solved from scratch.
+
+    From scratch, the flow first weighs priority by ``QUICK`` times the score spread only
+    (much smaller costs take fewer cost-scaling phases). An answer that trades priority
+    for score is not optimal for the lexicographic objective, and the prices, computed
+    with the full weight, prove every answer kept; if they cannot, the full weight is used.
     Returns ``(mentor_of, c, u, v, steps, how)``."""
     c = weight * prio[fi] + fs
     if warm is not None:
         mentor_of = repair(n, m, fi, fj, fs, prio, left, weight, *warm)
         if mentor_of is not None:
             try:
-                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS), "warm"
+                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS, near=near), "warm"
             except SolverError:
                 log.debug("the warm re-solve is not proved optimal for the whole graph: solving from scratch")
+    quick = 1 + QUICK * (max(int(fs.max(initial=0)), 0) - min(int(fs.min(initial=0)), 0))
+    if quick < weight:  # smaller costs solve faster; the prices prove it or a full solve follows
+        mentor_of = optimum(n, m, fi, fj, fs, prio, left, quick)
+        try:
+            return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS, near=near), "cold"
+        except SolverError:
+            log.debug("the solve with a small priority weight is not proved optimal: solving with the full weight")
     mentor_of = optimum(n, m, fi, fj, fs, prio, left, weight)
-    return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of), "cold"
+    return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, near=near), "cold"
 
 
-def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1):
+def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1,
+                    bound_price: np.ndarray | None = None):
     """Solve ``problem`` (a sparse graph) and prove the answer optimal over every allowed pair.
 
     Parameters
@@ -179,6 +210,8 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
         largest ``score - price[j]``, and per row a bound on ``score - price[j]`` of those not returned.
     n_allowed : int
         Allowed pairs in the full problem (recorded only).
+    bound_price : ndarray of int64, optional
+        Mentor prices ``bound`` was taken at: it caps ``score - bound_price[j]`` (default 0).
 
     Returns
     -------
@@ -200,15 +233,18 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     i, j, score = i[usable], j[usable], score[usable]
     spread = int(score_range[1]) - int(score_range[0])
     join, keep = max(1, spread // JOIN), max(1, spread // KEEP)
-    bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [np.zeros(m, np.int64)]
+    first_price = np.zeros(m, np.int64) if bound_price is None else np.asarray(bound_price, np.int64)
+    bound, ref_of, refs = np.asarray(bound, np.int64).copy(), np.zeros(n, np.intp), [first_price]
     spare = (np.zeros(0, np.int64),) * 3  # pairs found but kept out of the flow graph, checked every round
-    rounds, warm, first = [], None, np.sort(i * m + j)
+    rounds, warm, first, near = [], None, np.sort(i * m + j), first_price
     bar = progress.bar(MAX_ROUNDS, "certificate rounds (until proven)", unit="round")
     try:
         for _ in range(MAX_ROUNDS):
             bar.update(1)
             t0 = time.perf_counter()
-            mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm)
+            mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm,
+                                                    near if NEAR else None)
+            near = v
             t1 = time.perf_counter()
             slack = u - weight * prio
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
@@ -252,7 +288,8 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     """Scan ``rows`` at prices ``v``; update their bounds; new pairs and how many break a price.
 
     Prices are capped at ``PRICE_CAP`` first (cheap small integers); a row whose bound the
-    cap left inconclusive is scanned again at its exact prices.
+    cap left inconclusive is scanned again at its exact prices. A ``scan`` whose
+    ``exact_prices`` attribute is true (the compiled pass) takes exact prices at once.
     """
     none = (np.zeros(0, np.int64),) * 3
     if not len(rows):
@@ -260,7 +297,7 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     top = int(v[seats].max(initial=0)) + int(score_range[1]) - int(score_range[0]) + 1
     exact = np.where(seats, v, top)  # mentors without a seat rank below every other
     found = []
-    for price in (np.minimum(exact, PRICE_CAP), exact):
+    for price in ((exact,) if getattr(scan, "exact_prices", False) else (np.minimum(exact, PRICE_CAP), exact)):
         ni, nj, ns, nb = scan(rows, price)
         bound[rows], ref_of[rows] = nb, len(refs)
         refs.append(price)

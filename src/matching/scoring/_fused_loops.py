@@ -1,0 +1,195 @@
+"""The compiled loops of :mod:`matching.scoring.fused` (numba; imported on first use).
+
+Kept apart so that importing :mod:`matching` never loads numba: small cohorts, which
+use the complete table, never compile anything. Compiled code is cached on disk.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+NO_BOUND = np.iinfo(np.int64).min
+#: Low bits of a selection key that break ties by walk order (values must stay below ``2**(62 - TIE_BITS)``).
+TIE_BITS = 20
+TIE_MASK = (1 << TIE_BITS) - 1
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _sift_down(hv, hj, size):
+    """Restore the heap (root: the worst kept entry, lowest value, then highest column)."""
+    p = 0
+    while True:
+        c = 2 * p + 1
+        if c >= size:
+            return
+        if c + 1 < size and (hv[c + 1] < hv[c] or (hv[c + 1] == hv[c] and hj[c + 1] > hj[c])):
+            c += 1
+        if hv[c] < hv[p] or (hv[c] == hv[p] and hj[c] > hj[p]):
+            hv[c], hv[p] = hv[p], hv[c]
+            hj[c], hj[p] = hj[p], hj[c]
+            p = c
+        else:
+            return
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _sift_up(hv, hj, p):
+    while p > 0:
+        q = (p - 1) // 2
+        if hv[p] < hv[q] or (hv[p] == hv[q] and hj[p] > hj[q]):
+            hv[p], hv[q] = hv[q], hv[p]
+            hj[p], hj[q] = hj[q], hj[p]
+            p = q
+        else:
+            return
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _push(hv, hj, size, k, w, j, dropped):
+    """Offer ``(w, j)`` to the heap of the ``k`` best; returns ``(size, dropped)``."""
+    if size < k:
+        hv[size], hj[size] = w, j
+        _sift_up(hv, hj, size)
+        return size + 1, dropped
+    if hv[0] > dropped:
+        dropped = hv[0]
+    hv[0], hj[0] = w, j
+    _sift_down(hv, hj, size)
+    return size, dropped
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm, ct, ct_row,
+          sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut):
+    """Row ``i``'s totals into ``acc`` (``out`` where the pair is not allowed), in branch-free
+    loops the compiler vectorizes; returns the best total."""
+    re = rank_e[i]
+    r1 = t1[e1[i]]
+    if n_looks == 1:
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    elif n_looks == 2:
+        r2 = t2[e2[i]]
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]] + r2[m2[j]]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    else:
+        r2, r3 = t2[e2[i]], t3[e3[i]]
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]] + r2[m2[j]] + r3[m3[j]]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    if bits:  # competency goals met: a table by (goals, goals met), met counted by bits
+        bi, ci = be[i], ct_row[i]
+        for j in range(acc.shape[0]):
+            acc[j] += ct[ci + _popcount(bi & bm[j])] if acc[j] != out else 0
+    for p in range(sp_ptr[i], sp_ptr[i + 1]):
+        if acc[sp_j[p]] != out:
+            acc[sp_j[p]] += sp_u[p]
+    if self_m[i] >= 0:
+        acc[self_m[i]] = out
+    for p in range(ex_ptr[i], ex_ptr[i + 1]):
+        acc[ex_j[p]] = out
+    top = out
+    for j in range(acc.shape[0]):
+        top = max(top, acc[j])
+    return np.int64(top) if top != out else NO_BOUND
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _offset(i, m):
+    """Where row ``i`` starts its walk over the ``m`` mentors: a fixed pseudo-random place,
+    so that equal values are kept by lot, not by position (by position, every mentee of
+    a type would keep the same lowest-numbered mentors and fight over their seats)."""
+    x = np.uint64(i) * np.uint64(2654435761) + np.uint64(2246822519)
+    x ^= x >> np.uint64(15)
+    x *= np.uint64(2146121005)
+    x ^= x >> np.uint64(13)
+    return np.int64(x % np.uint64(max(m, 1)))
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _pick(i, acc, out, price, k, hv, hj):
+    """The ``k`` best ``acc - price`` into the heap, as keys ``value * 2**TIE_BITS + tie``
+    where the tie part falls along the row's walk (from :func:`_offset`, wrapping
+    around): of equal values the first walked are kept. Returns ``(kept, best value
+    dropped)``. Once the heap is full, a pair at or below its worst value costs one
+    comparison; pairs not allowed fall below every value, so that branch stays predictable."""
+    m = acc.shape[0]
+    size, dropped, floor = 0, NO_BOUND, NO_BOUND
+    j = _offset(i, m)
+    for t in range(m):
+        if j == m:
+            j = 0
+        w = np.int64(acc[j]) - price[j]
+        if w <= floor and size == k:
+            if w > dropped and acc[j] != out:
+                dropped = w
+        elif acc[j] != out:
+            key = (w << TIE_BITS) | (TIE_MASK - (t & TIE_MASK))
+            size, gone = _push(hv, hj, size, k, key, j, NO_BOUND)
+            if gone != NO_BOUND:
+                dropped = max(dropped, gone >> TIE_BITS)
+            if size == k:
+                floor = hv[0] >> TIE_BITS
+        j += 1
+    return size, dropped
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _mentor_side(i, acc, out, ck, cr, floor):
+    """Offer row ``i`` to each mentor's heap of its best rows (keys as in :func:`_pick`).
+
+    ``floor[j]`` is the value of mentor ``j``'s worst kept key: a pair must beat it to
+    enter (equal values keep the rows seen first), so most pairs cost one comparison."""
+    for j in range(acc.shape[0]):
+        if acc[j] <= floor[j]:
+            continue
+        key = (np.int64(acc[j]) << TIE_BITS) | (TIE_MASK - (i & TIE_MASK))  # ties: the earlier row
+        if key > ck[j, 0]:
+            ck[j, 0], cr[j, 0] = key, i
+            _sift_down(ck[j], cr[j], ck.shape[1])
+            floor[j] = max(ck[j, 0] >> TIE_BITS, out)
+
+
+@nb.njit(parallel=True, cache=True, boundscheck=False)
+def top_rows(rows, price, k, parts, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
+             bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out):
+    """Per row its ``k`` best pairs by ``total - price`` (mentor, total) and the best value
+    dropped; the best total; with ``mentor_side``, rows offered to each mentor's heap of
+    its best rows, one heap set per part (``ck``, ``cr``: part x mentor x size, updated
+    in place). Rows are split into ``parts`` contiguous parts, one per thread."""
+    n_rows, m = rows.shape[0], m1.shape[0]
+    out_j = np.full((n_rows, k), -1, np.int64)
+    out_v = np.zeros((n_rows, k), np.int64)
+    bound = np.full(n_rows, NO_BOUND, np.int64)
+    best = np.full(parts, NO_BOUND, np.int64)
+    for part in nb.prange(parts):
+        hv = np.empty(k, np.int64)
+        hj = np.empty(k, np.int64)
+        acc = np.empty(m, t1.dtype)
+        floor = np.empty(m, np.int64)
+        if mentor_side:
+            for j in range(m):
+                floor[j] = max(ck[part, j, 0] >> TIE_BITS, out)
+        top = NO_BOUND
+        for r in range(part * n_rows // parts, (part + 1) * n_rows // parts):
+            top = max(top, _fill(rows[r], acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
+                                 ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut))
+            size, bound[r] = _pick(rows[r], acc, out, price, k, hv, hj)
+            for q in range(size):
+                out_j[r, q] = hj[q]
+                out_v[r, q] = (hv[q] >> TIE_BITS) + price[hj[q]]
+            if mentor_side:
+                _mentor_side(rows[r], acc, out, ck[part], cr[part], floor)
+        best[part] = top
+    return out_j, out_v, bound, best

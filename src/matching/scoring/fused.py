@@ -1,0 +1,124 @@
+"""Compiled one-pass selection: score a mentee's row and keep its best pairs in the same pass.
+
+The numpy kernel (:class:`~matching.scoring.kernel.Kernel`) scores a block of rows in a
+few vectorized passes, and picking each row's best pairs from the block costs several
+more (thresholds, sorts, column maxima). For cohorts beyond the complete table this
+module does both in one compiled loop per row (numba, parallel over chunks of rows),
+reading the same look-up tables, so each pair is touched once while it is in cache.
+
+It covers the kernels built from table look-ups, sparse tables (ranked preferences,
+extra pair tables) and the fast rules, which is every cohort whose settings use the
+built-in criteria and rules (:func:`supports`); others keep the numpy path. Both paths
+keep the same pairs' scores exactly; :func:`top_pairs` keeps each row's ``k`` best by
+``total - price`` (of equal values, the first met on a walk over the mentors that starts at a
+fixed pseudo-random place per mentee: equally good mentors are kept by lot rather than
+by position) and bounds the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scores import NO_BOUND
+
+__all__ = ["supports", "FusedTables", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "PRICE_LIMIT"]
+
+#: Prices must stay below this (in absolute value) so that ``total - price`` never overflows.
+PRICE_LIMIT = 1 << 40
+#: Parts the rows are split into, one per thread (results do not depend on it).
+PARTS = 2
+
+
+def supports(kern) -> bool:
+    """Whether ``kern`` (a :class:`~matching.scoring.kernel.Kernel`) can run compiled."""
+    return (kern.fast_rules and not kern.generic and 1 <= len(kern.looks) <= 3 and kern.dtype == np.int32
+            and (kern.bits is None or kern.bits[0].dtype != np.float32))
+
+
+class FusedTables:
+    """The kernel's tables laid out for the compiled loop (built once per kernel)."""
+
+    def __init__(self, kern):
+        cohort = kern.cohort
+        n, m = len(cohort.mentees), len(cohort.mentors)
+        dt = kern.looks[0][0].dtype
+        looks = [(np.ascontiguousarray(t, dt), np.ascontiguousarray(ce, np.int32),
+                  np.ascontiguousarray(cm, np.int32)) for t, ce, cm in kern.looks]
+        while len(looks) < 3:
+            looks.append((np.zeros((1, 1), dt), np.zeros(n, np.int32), np.zeros(m, np.int32)))
+        self.looks = tuple(x for look in looks for x in look)
+        self.n_looks = len(kern.looks)
+        if kern.bits is not None:  # competencies as bit sets (up to 64 of them)
+            self.bits = (True, kern.bits[0].astype(np.uint64), kern.bits[1].astype(np.uint64),
+                         np.ascontiguousarray(kern.ct, dt), kern.ct_row.astype(np.int64))
+        else:
+            self.bits = (False, np.zeros(n, np.uint64), np.zeros(m, np.uint64), np.zeros(1, dt), np.zeros(n, np.int64))
+        if kern.sparse:
+            i = np.concatenate([t.i for t, _ in kern.sparse]).astype(np.int64)
+            j = np.concatenate([t.j for t, _ in kern.sparse]).astype(np.int64)
+            u = np.concatenate([np.asarray(u, np.int64) for _, u in kern.sparse])
+            order = np.lexsort((j, i))
+            self.sp = (np.searchsorted(i[order], np.arange(n + 1)).astype(np.int64), j[order], u[order])
+        else:
+            self.sp = (np.zeros(n + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        ex = cohort.exclusions
+        self.rules = (kern.rank_e.astype(np.int32), kern.rank_m.astype(np.int32),
+                      cohort.self_mentor.astype(np.int64), ex.ptr.astype(np.int64), ex.j.astype(np.int64))
+        self.cut = int(kern.cut)
+        self.out = dt.type(np.iinfo(dt).min)  # a pair not allowed (below the kernel's cut)
+        self.m = m
+
+
+def tables_for(kern) -> FusedTables:
+    """The compiled layout of ``kern``'s tables, built once per kernel (kernels are immutable)."""
+    tables = getattr(kern, "_fused_tables", None)
+    if tables is None:
+        tables = FusedTables(kern)
+        kern._fused_tables = tables
+    return tables
+
+
+def mentor_heaps(m: int, size: int, parts: int):
+    """Empty heaps of each mentor's ``size`` best rows, one set per part (see :func:`top_pairs`)."""
+    return np.full((parts, m, size), NO_BOUND, np.int64), np.full((parts, m, size), -1, np.int64)
+
+
+def mentor_best(heaps):
+    """Each mentor's best rows over all parts' heaps: ``(row, mentor, total)``, the same
+    whatever the parts (keys order every pair; of equal totals, the earlier row)."""
+    ck, cr = heaps
+    parts, m, size = ck.shape
+    key = ck.transpose(1, 0, 2).reshape(m, parts * size)
+    row = cr.transpose(1, 0, 2).reshape(m, parts * size)
+    order = np.argsort(~key, axis=1, kind="stable")[:, :size]  # ~: descending, no overflow at NO_BOUND
+    key, row = np.take_along_axis(key, order, 1), np.take_along_axis(row, order, 1)
+    j = np.broadcast_to(np.arange(m)[:, None], key.shape)
+    has = row >= 0
+    from ._fused_loops import TIE_BITS
+
+    return row[has], j[has].astype(np.int64), key[has] >> TIE_BITS
+
+
+def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
+    """Each of ``rows``' ``k`` best allowed pairs by ``total - price[mentor]``.
+
+    Returns ``(i, j, total, bound, best)``: the pairs (sorted by row, then mentor), per
+    row a bound on ``total - price`` of its allowed pairs left out (``NO_BOUND``: none
+    left out), and the best total of any allowed pair. With ``heaps`` (from
+    :func:`mentor_heaps`), each row is also offered to each mentor's heap of its best
+    rows by total (read them with :func:`mentor_best`).
+    """
+    from . import _fused_loops as loops
+
+    rows = np.ascontiguousarray(rows, np.int64)
+    price = np.zeros(tables.m, np.int64) if price is None else np.ascontiguousarray(price, np.int64)
+    k = max(int(k), 1)
+    side = heaps if heaps is not None else mentor_heaps(tables.m, 1, 1)
+    parts = side[0].shape[0] if heaps is not None else PARTS
+    out_j, out_v, bound, best = loops.top_rows(rows, price, k, parts, heaps is not None, *side, tables.n_looks,
+                                               *tables.looks, *tables.bits, *tables.sp, *tables.rules,
+                                               tables.cut, tables.out)
+    kept = out_j >= 0
+    r, _ = np.nonzero(kept)
+    order = np.lexsort((out_j[kept], r))
+    return rows[r][order], out_j[kept][order], out_v[kept][order], bound, int(best.max(initial=NO_BOUND))

@@ -1,0 +1,123 @@
+"""The compiled one-pass selection (``scoring.fused``) against brute force over every pair.
+
+For each row: the ``k`` best ``total - price`` (the values, and every kept pair allowed
+with its exact total), the bound on the rest (exactly the best value left out), and
+each mentor's best rows by total; whatever the split of rows into parts or slices.
+Also the certificate's prices kept near a reference (``certified.prices(near=...)``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from matching.cohort.settings import Settings
+from matching.cohort.validate import load_cohort
+from matching.scoring import fused, kernel
+from matching.scoring.scores import NO_BOUND
+from matching.solvers import certified
+from matching.solvers.warm import optimum
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from generate import make_cohort  # noqa: E402
+
+pytest.importorskip("numba")
+
+SETTINGS = [{}, {"require_more_experience": False}, {"allow_same_area": True},
+            {"weights": {"preference": 0, "competency": 2.5, "cross_race": -0.5}}]
+
+
+def _brute(kern, cohort):
+    """Every pair's total (``NO_BOUND`` where not allowed)."""
+    n, m = len(cohort.mentees), len(cohort.mentors)
+    full = np.full((n, m), NO_BOUND, np.int64)
+    for rows in kernel.blocks(np.arange(n), m):
+        total, mask = kern.score(rows)
+        full[rows] = np.where(mask & (total > kern.cut), total.astype(np.int64), NO_BOUND)
+    return full
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 60), seed=st.integers(0, 2**16), which=st.integers(0, len(SETTINGS) - 1),
+       k=st.integers(1, 6), mk=st.integers(1, 4), parts=st.integers(1, 3), cut=st.integers(0, 60),
+       priced=st.booleans())
+def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced):
+    e, m, r = make_cohort(n, seed=seed, capacity=(0, 2), n_preferences=3)
+    cohort = load_cohort(e, m, relatedness=r)
+    kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]))
+    assert fused.supports(kern)  # the built-in criteria and rules run compiled
+    tables = fused.tables_for(kern)
+    rng = np.random.default_rng(seed)
+    price = rng.integers(0, 3000, len(cohort.mentors)) if priced else None
+    heaps = fused.mentor_heaps(tables.m, mk, parts)
+    rows = np.arange(len(cohort.mentees))
+    got = [fused.top_pairs(tables, part, price, k, heaps=heaps) for part in (rows[:cut], rows[cut:])]
+    i, j, total, bound = (np.concatenate([g[f] for g in got]) for f in range(4))
+    full = _brute(kern, cohort)
+    p = np.zeros(len(cohort.mentors), np.int64) if price is None else price
+    assert (full[i, j] == total).all() and (total > NO_BOUND).all()
+    for row in rows:
+        ok = np.flatnonzero(full[row] > NO_BOUND)
+        values = np.sort(full[row, ok] - p[ok])[::-1]
+        mine = np.sort(total[i == row] - p[j[i == row]])[::-1]
+        assert np.array_equal(mine, values[:k])
+        assert bound[row] == (values[k] if len(values) > k else NO_BOUND)
+    assert max(g[4] for g in got) == int(full.max(initial=NO_BOUND))
+    # each mentor's best rows by total; equal totals: any, but as many as there are
+    who, jj, value = fused.mentor_best(heaps)
+    assert (full[who, jj] == value).all()
+    for mentor in range(len(cohort.mentors)):
+        col = np.sort(full[:, mentor][full[:, mentor] > NO_BOUND])[::-1]
+        assert np.array_equal(np.sort(value[jj == mentor])[::-1], col[:mk])
+
+
+def test_equal_values_are_kept_by_lot_not_by_position():
+    """Many mentors equally good for everyone: the kept ones spread over them (by position,
+    every mentee would keep the same lowest-numbered mentors and fight over their seats)."""
+    e, m, r = make_cohort(200, 150, seed=3, n_preferences=0)
+    for column in ("level", "area", "kbu", "gender", "race", "years_experience", "competencies"):
+        m[column] = m[column].iloc[0]
+    e = e[e["area"] != m["area"].iloc[0]]
+    areas = set(e["area"]) | {m["area"].iloc[0]}
+    r = r[r["area_a"].isin(areas) & r["area_b"].isin(areas)]
+    cohort = load_cohort(e, m, relatedness=r)
+    kern = kernel.Kernel(cohort, Settings())
+    assert fused.supports(kern)
+    i, j, *_ = fused.top_pairs(fused.tables_for(kern), np.arange(len(cohort.mentees)), None, 3)
+    assert len(np.unique(j)) > 100
+
+
+def _graph(seed, n, m):
+    rng = np.random.default_rng(seed)
+    i, j = np.nonzero(rng.random((n, m)) < 0.5)
+    score = rng.integers(0, 20, len(i)).astype(np.int64)
+    left = rng.integers(0, 3, m).astype(np.int64)
+    prio = rng.integers(1, 3, n).astype(np.int64)
+    usable = left[j] > 0
+    return i[usable].astype(np.int64), j[usable].astype(np.int64), score[usable], left, prio
+
+
+@hsettings(max_examples=120, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), m=st.integers(1, 8), spread=st.integers(0, 40),
+       huge=st.booleans())
+def test_prices_near_a_reference_prove_the_optimum_and_stay_between_bounds(seed, n, m, spread, huge):
+    """Prices near ``near`` are valid (``prices`` checks every arc and complementary
+    slackness), at least the lowest prices, at most ``max(lowest, near)`` at full mentors;
+    and prices that already prove the optimum come back unchanged."""
+    i, j, score, left, prio = _graph(seed, n, m)
+    weight = certified.certificate_weight(n, (0, 20))
+    mentor_of = optimum(n, m, i, j, score, prio, left, weight)
+    c = weight * prio[i] + score
+    u0, low, _ = certified.prices(m, i, j, c, left, mentor_of)
+    near = np.random.default_rng(seed).integers(0, spread + 1, m) * (10**9 if huge else 1)  # huge: over any pair
+    u, v, _ = certified.prices(m, i, j, c, left, mentor_of, near=near)
+    seats = left > 0
+    assert (v[seats] >= low[seats]).all()
+    assert (v[seats] <= np.maximum(low, near)[seats]).all()
+    assert u.sum() + (left[seats] * v[seats]).sum() == u0.sum() + (left[seats] * low[seats]).sum()
+    _, again, _ = certified.prices(m, i, j, c, left, mentor_of, near=np.where(seats, v, 0))
+    assert np.array_equal(again[seats], v[seats])
