@@ -7,14 +7,16 @@ the public API: ``matching.groups(ids, sizes=[...], distance=<person_a, person_b
 * Small instances (n <= 12, all of them): value, status (OPTIMAL only when proven), time, and
   the published optimum where the shared README lists one.
 * Large instances (n >= 120; by default the ``_01`` instance of each family and variant):
-  ``matching.groups`` with a 20 s limit against a plain tabu search (the classical walk: all
-  swaps and moves re-scored at every step, vectorised, tenure U/10 to 3U/20, no perturbation,
+  ``matching.groups`` with a 20 s limit (``settings={"workers": 2}`` by default: a portfolio of
+  two independent runs, one per core, the better kept; ``--workers 1`` for one run) against a
+  plain tabu search (the classical walk: all swaps and moves re-scored at every step,
+  vectorised, tenure U/10 to 3U/20, no perturbation,
   ``matching.groups.search.tabu_search(perturb=False, incremental=False)``) given 60 s from
   the same first grouping (``matching.groups.solve._greedy``), in this process.
 
     python benchmarks/bench_groups.py                   # small + n=120/240 _01 (about 18 min)
     python benchmarks/bench_groups.py --small-only
-    python benchmarks/bench_groups.py --large 120 --limit 20 --baseline 60
+    python benchmarks/bench_groups.py --large 120 --limit 20 --baseline 60 --workers 2 --seed 0
 
 Results go to ``benchmarks/results/groups-<time>.json``; a Markdown table is printed.
 """
@@ -58,11 +60,12 @@ def published() -> dict:
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"\|\s*(\w+_n\d+_\w+_\d+)\s*\|\s*([\d.]+)\s*\|", text)}
 
 
-def run_groups(path: Path, limit: float) -> dict:
+def run_groups(path: Path, limit: float, workers: int = 1, seed: int = 0) -> dict:
     n, lo, hi, pairs = read_instance(path)
     people = pd.DataFrame({"id": np.arange(n)})
     began = time.perf_counter()
-    r = matching.groups(people, sizes=list(zip(lo, hi)), distance=pairs, time_limit=limit)
+    r = matching.groups(people, sizes=list(zip(lo, hi)), distance=pairs, time_limit=limit, seed=seed,
+                        settings={"workers": workers})
     seconds = time.perf_counter() - began
     sizes = r.groups["group"].value_counts()
     assert len(r.groups) == n and sizes.min() >= lo.min() and sizes.max() <= hi.max()
@@ -91,6 +94,8 @@ def main(argv=None) -> int:
     ap.add_argument("--instances", default="01", help="instance numbers of the large runs, e.g. 01,02")
     ap.add_argument("--limit", type=float, default=20.0)
     ap.add_argument("--baseline", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2, help="processes of matching.groups on the large runs")
+    ap.add_argument("--seed", type=int, default=0, help="seed of matching.groups on the large runs")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"MDGPLIB not found at {DATA}", file=sys.stderr)
@@ -106,21 +111,21 @@ def main(argv=None) -> int:
     for n in ([] if args.small_only else args.large):
         for k in args.instances.split(","):
             for path in sorted(DATA.glob(f"*_n{n:03d}_*_{k}.txt")):
-                row = run_groups(path, args.limit)
+                row = run_groups(path, args.limit, args.workers, args.seed)
                 row["plain_tabu"] = run_plain_tabu(path, args.baseline)
                 row["at_least_baseline"] = row["value"] >= row["plain_tabu"]["value"] - 1e-6
                 large.append(row)
                 print(json.dumps(row), flush=True)
     out = ROOT / "results" / f"groups-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"small": small, "large": large, "limit": args.limit,
-                               "baseline_limit": args.baseline}, indent=1))
-    _print_tables(small, large)
+    out.write_text(json.dumps({"small": small, "large": large, "limit": args.limit, "workers": args.workers,
+                               "seed": args.seed, "baseline_limit": args.baseline}, indent=1))
+    _print_tables(small, large, args.workers)
     print(f"\nwritten: {out}")
     return 0
 
 
-def _print_tables(small, large) -> None:
+def _print_tables(small, large, workers: int) -> None:
     print("\n| instance | n | value | status | published | time (s) |\n| --- | ---: | ---: | --- | ---: | ---: |")
     for r in small:
         pub = "" if r["published"] is None else f"{r['published']:.2f}"
@@ -128,7 +133,8 @@ def _print_tables(small, large) -> None:
     proven = sum(r["status"] == "OPTIMAL" for r in small)
     print(f"\nproven optimal: {proven} of {len(small)}")
     if large:
-        print("\n| instance | groups (20 s) | plain tabu (60 s) | difference | >= baseline |\n"
+        print(f"\n| instance | groups (20 s, {workers} process{'es' if workers > 1 else ''}) | plain tabu (60 s) | "
+              "difference | >= baseline |\n"
               "| --- | ---: | ---: | ---: | :---: |")
         for r in large:
             b = r["plain_tabu"]["value"]

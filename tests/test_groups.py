@@ -160,6 +160,17 @@ def test_deterministic_whatever_the_row_order(mentees):
     assert a.objective == b.objective and a.info["input_hash"] == b.info["input_hash"]
 
 
+def test_a_portfolio_of_processes_is_reproducible_keeps_constraints_and_is_never_worse(mentees):
+    together = [("E001", "E002")]
+    kw = dict(size=(5, 6), seed=3, keep_together=pd.DataFrame(together, columns=["person_a", "person_b"]))
+    one = matching.groups(mentees, settings=FAST, **kw)
+    a = matching.groups(mentees, settings={**FAST, "workers": 2}, **kw)
+    b = matching.groups(mentees.iloc[::-1], settings={**FAST, "workers": 2}, **kw)
+    pd.testing.assert_frame_equal(a.groups[["id", "group"]], b.groups[["id", "group"]])
+    assert a.objective >= one.objective and a.info["iterations"] > one.info["iterations"]
+    check(a, mentees, lo=5, hi=6, together=together)
+
+
 def test_search_never_worse_than_its_start_and_keeps_weights():
     rng = np.random.default_rng(0)
     W = np.triu(rng.random((9, 9)), 1)

@@ -2,7 +2,8 @@
 gains recomputed from scratch after any sequence of steps; the search that uses them makes the
 very same steps as the full re-scoring (oracle: ``kernel.full_step``), holds every size and
 constraint and reports the recomputed objective. The target group sizes hold the most pairs
-(oracle: enumeration); the two-phase search is reproducible for a number of steps."""
+(oracle: enumeration); the two-phase search, alone or as a portfolio of processes, is
+reproducible for a number of steps."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from matching.groups.gains import SwapGains, gain_step
 from matching.groups.kernel import State, Units, move_gains, objective, swap_gains
 from matching.groups.search import default_tenure, tabu_search
-from matching.groups.solve import _greedy, _targets, _two_phase
+from matching.groups.solve import PORTFOLIO_SEED_STEP, _greedy, _portfolio, _targets, _two_phase
 
 
 @st.composite
@@ -74,10 +75,11 @@ def test_kept_gains_equal_recomputed_gains_after_every_step(case, steps):
 
 
 @settings(max_examples=60, deadline=None)
-@given(unit_problems(), st.booleans(), st.integers(1, 120))
-def test_incremental_search_makes_the_same_steps_as_full_rescoring(case, perturb, iterations):
+@given(unit_problems(), st.booleans(), st.integers(1, 120), st.sampled_from(["best", "round"]))
+def test_incremental_search_makes_the_same_steps_as_full_rescoring(case, perturb, iterations, restart):
     p, start, seed = case
-    kw = {"seed": seed % 1000, "max_iterations": iterations, "time_limit": 60, "perturb": perturb, "stall": 15}
+    kw = {"seed": seed % 1000, "max_iterations": iterations, "time_limit": 60, "perturb": perturb, "stall": 15,
+          "restart": restart}
     fast, full = tabu_search(p, start, incremental=True, **kw), tabu_search(p, start, incremental=False, **kw)
     np.testing.assert_array_equal(fast.assign, full.assign)
     assert fast.objective == full.objective and fast.iterations == full.iterations
@@ -128,3 +130,21 @@ def test_a_walk_gives_up_once_stalled_as_long_as_it_took():
     r = tabu_search(p, np.array([0, 0, 0, 1, 1, 1]), max_iterations=1000, perturb=False, give_up=True, stall=7)
     assert r.iterations == 7
     assert tabu_search(p, np.array([0, 0, 0, 1, 1, 1]), max_iterations=1000, perturb=False).iterations == 1000
+
+
+def test_a_portfolio_keeps_the_best_of_its_runs_and_is_reproducible():
+    rng = np.random.default_rng(5)
+    U, G = 40, 5
+    W = np.triu(rng.random((U, U)), 1)
+    p = Units(W=W + W.T, w=np.ones(U, int), lo=np.full(G, 7), hi=np.full(G, 9), apart=np.zeros((U, U), np.int8),
+              forbid=np.zeros((U, G), bool))
+    start = _greedy(p)
+    runs = [_two_phase(p, start, time.perf_counter() + 60, 3 + k * PORTFOLIO_SEED_STEP, 300) for k in range(3)]
+    a = _portfolio(p, start, time.perf_counter() + 60, 3, 300, 3)
+    b = _portfolio(p, start, time.perf_counter() + 60, 3, 300, 3)
+    np.testing.assert_array_equal(a.assign, b.assign)
+    best = max(range(3), key=lambda k: (runs[k].objective, -k))
+    np.testing.assert_array_equal(a.assign, runs[best].assign)
+    assert a.objective == max(r.objective for r in runs) and a.iterations == sum(r.iterations for r in runs)
+    single = _portfolio(p, start, time.perf_counter() + 60, 3, 300, 1)
+    np.testing.assert_array_equal(single.assign, runs[0].assign)

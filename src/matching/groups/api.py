@@ -141,7 +141,9 @@ def groups(people, *, size=None, sizes=None, n_groups=None, distance=None, weigh
         the same on every machine set ``settings={"max_iterations": N}`` (and a large time_limit).
     seed : int, default 0
     settings : mapping, optional
-        See :data:`GROUP_SETTINGS`.
+        See :data:`GROUP_SETTINGS`. ``workers``: CP-SAT's workers on small instances; beyond,
+        with ``workers > 1``, that many independent searches (seeds ``seed + i * 1_000_003``)
+        in a process pool, the best kept (ties: the lowest ``i``).
 
     Returns
     -------

@@ -1,6 +1,7 @@
 """From a validated grouping problem to a grouping: checks, a first feasible grouping (with the
 group sizes that hold the most pairs), the exact model on small instances and, beyond, a
-tabu walk followed by the iterated tabu search.
+tabu walk followed by the iterated tabu search (with ``workers > 1``, several such searches
+in a process pool, the best kept).
 
 ``keep_together`` sets become units; conflicts that need no solver (a pair both kept apart
 and together, a unit larger than any group, too few hosts) are named at once; any other
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,7 +235,7 @@ def solve(p: Problem, *, time_limit: float, seed: int, max_iterations: int | Non
             return Solution(r.assign, r.hosts, r.objective, r.status, r.bound, "cp-sat", 0)
         log.info("groups: exact model ended %s; keeping the local search's grouping", r.status)
         return Solution(ls.assign[unit], hosts, ls.objective, "FEASIBLE", r.bound, "tabu", ls.iterations)
-    ls = _two_phase(u, start, began + time_limit, seed, max_iterations)
+    ls = _portfolio(u, start, began + time_limit, seed, max_iterations, workers)
     return Solution(ls.assign[unit], hosts, ls.objective, "FEASIBLE", None, "tabu+iterated-tabu", ls.iterations)
 
 
@@ -251,7 +253,38 @@ def _two_phase(u: Units, start: np.ndarray, deadline: float, seed: int, max_iter
     if rest == 0:
         return walk
     more = tabu_search(u, walk.assign, seed=seed + 1, time_limit=max(deadline - time.perf_counter(), 0.0),
-                       max_iterations=rest)         # never worse than its start, the walk's best
+                       max_iterations=rest, restart="round")   # never worse than its start, the walk's best
     log.info("groups: tabu walk %d steps (%.6g), then iterated search %d steps (%.6g)", walk.iterations,
              walk.objective, more.iterations, more.objective)
     return SearchResult(more.assign, more.objective, walk.iterations + more.iterations, walk.seconds + more.seconds)
+
+
+PORTFOLIO_SEED_STEP = 1_000_003   # run k of a portfolio uses seed + k * this (no shared generator streams)
+
+
+def _portfolio(u: Units, start: np.ndarray, deadline: float, seed: int, max_iterations: int | None,
+               workers: int) -> SearchResult:
+    """:func:`_two_phase` once, or with ``workers > 1`` as a portfolio: ``workers`` independent
+    runs from the same start with seeds ``seed + k * PORTFOLIO_SEED_STEP``, run ``k = 0`` in this
+    process and the others in a process pool, the best kept (ties: the lowest ``k``).
+
+    The choice depends only on the runs' results, so with ``max_iterations`` (each run makes
+    that many steps) the grouping is the same on every machine; with a time limit each run
+    stops at the deadline. The iterations reported are those of all runs together."""
+    if workers <= 1:
+        return _two_phase(u, start, deadline, seed, max_iterations)
+    with ProcessPoolExecutor(workers - 1) as pool:
+        left = deadline - time.perf_counter()
+        futures = [pool.submit(_run_for, u, start, left, seed + k * PORTFOLIO_SEED_STEP, max_iterations)
+                   for k in range(1, workers)]
+        runs = [_two_phase(u, start, deadline, seed, max_iterations)] + [f.result() for f in futures]
+    best = max(range(len(runs)), key=lambda k: (runs[k].objective, -k))
+    log.info("groups: portfolio of %d runs, values %s; kept run %d", workers,
+             ", ".join(f"{r.objective:.6g}" for r in runs), best)
+    return SearchResult(runs[best].assign, runs[best].objective, sum(r.iterations for r in runs),
+                        runs[best].seconds)
+
+
+def _run_for(u: Units, start: np.ndarray, seconds: float, seed: int, max_iterations: int | None):
+    """:func:`_two_phase` with ``seconds`` from now (a deadline that means the same in a worker)."""
+    return _two_phase(u, start, time.perf_counter() + seconds, seed, max_iterations)
