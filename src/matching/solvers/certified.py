@@ -340,7 +340,7 @@ def _assignment(problem, mentor_of, i, j, score, c, u, v, left, rounds, n_allowe
     mentor_of = mentor_of.copy()
     mentor_of[problem.fixed_i] = problem.fixed_j
     matched = mentor_of >= 0
-    extra = {"certificate": {"certified": True, "method": "LP duality (lowest prices by shortest paths on the residual graph)",
+    extra = {"certificate": {"certified": True, "method": "LP duality (prices by shortest paths on the residual graph)",
                              "rounds": len(rounds), "arcs": int(n_arcs[0]), "pairs_scored": int(n_arcs[1]),
                              "allowed_pairs": int(n_allowed),
                              "primal_objective": primal, "dual_objective": dual, "detail": rounds}}
