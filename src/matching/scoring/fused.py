@@ -4,8 +4,8 @@ The numpy kernel (:class:`~matching.scoring.kernel.Kernel`) scores a block of ro
 few vectorized passes, and picking each row's best pairs from the block costs several
 more (thresholds, sorts, column maxima). For cohorts beyond the complete table this
 module does both in one compiled loop per row (numba, without the GIL, on threads over
-parts of the rows),
-reading the same look-up tables, so each pair is touched once while it is in cache.
+parts of the rows), reading the same look-up tables, so each pair is touched once while
+it is in cache.
 
 It covers the kernels built from table look-ups, sparse tables (ranked preferences,
 extra pair tables) and the fast rules, which is every cohort whose settings use the
