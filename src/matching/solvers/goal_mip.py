@@ -165,11 +165,13 @@ def mip_search(lag, point, bound: int, found, arcs, cohort, goals, settings, end
     blocks, gain = rank_lag_blocks(lag, arcs, cohort, goals, settings)
     value, mentor_of = found if found is not None else (None, None)
     step, stages, t = max(int(abs(bound) * FIRST_RADIUS), 1), [], bound
+    lowest = int(np.minimum(lag.score, 0).sum())  # no matching of the free arcs scores less
     while value is None or value < bound:
         left = end - time.perf_counter() - (reserve if value is None else 0.0)
-        if left <= 0.05:
+        if left <= 0.05 or bound < lowest:  # below every score: no matching meets the goals
             break
         t = min(t, bound) - step if value is None else max(min(t, bound) - step, value + 1)
+        t = max(t, lowest)  # the step doubles on small models: never past every score (nor float range)
         sel = np.flatnonzero(point.rc <= point.scaled - lag.scale * t)  # every matching scoring >= t
         if len(sel) > MAX_MIP_ARCS:
             stages.append({"threshold": int(t), "arcs": len(sel), "status": "TOO_LARGE"})
