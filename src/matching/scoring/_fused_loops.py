@@ -15,48 +15,52 @@ TIE_BITS = 20
 TIE_MASK = (1 << TIE_BITS) - 1
 
 
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _worse(hv, hj, a, b):
+    """Whether heap entry ``a`` ranks below ``b`` (lower key, then higher column): nearer the root."""
+    return hv[a] < hv[b] or (hv[a] == hv[b] and hj[a] > hj[b])
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _swap(hv, hj, a, b):
+    hv[a], hv[b] = hv[b], hv[a]
+    hj[a], hj[b] = hj[b], hj[a]
+
+
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _sift_down(hv, hj, size):
-    """Restore the heap (root: the worst kept entry, lowest value, then highest column)."""
+    """Restore the heap from the root down (root: the worst kept entry)."""
     p = 0
-    while True:
+    while 2 * p + 1 < size:
         c = 2 * p + 1
-        if c >= size:
-            return
-        if c + 1 < size and (hv[c + 1] < hv[c] or (hv[c + 1] == hv[c] and hj[c + 1] > hj[c])):
+        if c + 1 < size and _worse(hv, hj, c + 1, c):
             c += 1
-        if hv[c] < hv[p] or (hv[c] == hv[p] and hj[c] > hj[p]):
-            hv[c], hv[p] = hv[p], hv[c]
-            hj[c], hj[p] = hj[p], hj[c]
-            p = c
-        else:
+        if not _worse(hv, hj, c, p):
             return
+        _swap(hv, hj, c, p)
+        p = c
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _sift_up(hv, hj, p):
-    while p > 0:
-        q = (p - 1) // 2
-        if hv[p] < hv[q] or (hv[p] == hv[q] and hj[p] > hj[q]):
-            hv[p], hv[q] = hv[q], hv[p]
-            hj[p], hj[q] = hj[q], hj[p]
-            p = q
-        else:
-            return
+    """Restore the heap from entry ``p`` up."""
+    while p > 0 and _worse(hv, hj, p, (p - 1) // 2):
+        _swap(hv, hj, p, (p - 1) // 2)
+        p = (p - 1) // 2
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _push(hv, hj, size, k, w, j, dropped):
-    """Offer ``(w, j)`` to the heap of the ``k`` best; returns ``(size, dropped)``."""
+def _push(hv, hj, size, k, key, j):
+    """Offer ``(key, j)`` to the heap of the ``k`` best (when full, it must beat the root);
+    returns ``(size, the key it displaced or NO_BOUND)``."""
     if size < k:
-        hv[size], hj[size] = w, j
+        hv[size], hj[size] = key, j
         _sift_up(hv, hj, size)
-        return size + 1, dropped
-    if hv[0] > dropped:
-        dropped = hv[0]
-    hv[0], hj[0] = w, j
+        return size + 1, NO_BOUND
+    gone = hv[0]
+    hv[0], hj[0] = key, j
     _sift_down(hv, hj, size)
-    return size, dropped
+    return size, gone
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
@@ -136,7 +140,7 @@ def _pick(i, acc, out, price, k, hv, hj):
                 dropped = w
         elif acc[j] != out:
             key = (w << TIE_BITS) | (TIE_MASK - (t & TIE_MASK))
-            size, gone = _push(hv, hj, size, k, key, j, NO_BOUND)
+            size, gone = _push(hv, hj, size, k, key, j)
             if gone != NO_BOUND:
                 dropped = max(dropped, gone >> TIE_BITS)
             if size == k:

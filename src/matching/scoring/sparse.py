@@ -247,11 +247,6 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
     kern = kernel_for(cohort, settings)
     rows = np.asarray(rows, dtype=np.int64)
     price = np.asarray(price, dtype=np.int64)
-    if fused.supports(kern) and int(np.abs(price).max(initial=0)) < fused.PRICE_LIMIT:
-        tables = fused.tables_for(kern)
-        found = [fused.top_pairs(tables, part, price, k)[:4] for part in _fused_slices(rows, "scoring pairs")]
-        return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
-                     for c in range(4))
 
     def scan(block):
         sel, off = _shifted(kern, *kern.score(block), price)
@@ -259,7 +254,11 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
         bound[bound != NO_BOUND] -= off
         return block[rr], cc.astype(np.int64), value - off + price[cc], bound
 
-    found = map_blocks(kern, scan, blocks(rows, len(cohort.mentors)))
+    if fused.supports(kern) and int(np.abs(price).max(initial=0)) < fused.PRICE_LIMIT:
+        tables = fused.tables_for(kern)
+        found = [fused.top_pairs(tables, part, price, k)[:4] for part in _fused_slices(rows, "scoring pairs")]
+    else:
+        found = map_blocks(kern, scan, blocks(rows, len(cohort.mentors)))
     return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
                  for c in range(4))
 

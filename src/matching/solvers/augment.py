@@ -34,7 +34,6 @@ __all__ = ["repair"]
 log = logging.getLogger(__name__)
 
 
-
 def _network(n, m, i, j, score, entry, left, mentor_of):
     """:func:`~matching.solvers.flow.network`'s arcs holding ``mentor_of``: ``(tail, head,
     cost, cap, flow)`` and the slice of the pair arcs."""

@@ -63,8 +63,6 @@ JOIN = 20
 KEEP = 40
 #: A cold solve first weighs priority by this many score spreads (see :func:`_solve`).
 QUICK = 2
-#: Prices stay near the last ones (see :func:`prices`).
-NEAR = True
 #: Bellman-Ford passes allowed to prove a warm re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
 
@@ -128,17 +126,14 @@ def prices(m, i, j, c, left, mentor_of, limit: int | None = None, near=None):
     steps = relax(neg, tail, head, w, limit)
     v = -neg
     seats = left > 0
+    spare = seats & (np.bincount(j[chosen], minlength=m) < left)
     if near is not None:
-        load = np.bincount(j[chosen], minlength=m)
         most = np.full(m, np.iinfo(np.int64).max)  # u >= 0: no mentor priced over a pair it holds
         np.minimum.at(most, j[chosen], c[chosen])
-        top = np.where(seats & (load >= left), np.maximum(v, np.minimum(near, most)), v)  # spare seats stay 0
-        steps += relax(top, head, tail, w, limit)
-        v = top
+        v = np.where(seats & ~spare, np.maximum(v, np.minimum(near, most)), v)  # spare seats stay 0
+        steps += relax(v, head, tail, w, limit)
     v[~seats] = _NO_SEAT
     u = np.where(matched, value - v[np.maximum(mentor_of, 0)], 0)
-    load = np.bincount(j[chosen], minlength=m)
-    spare = seats & (load < left)
     if (u < 0).any() or (v[spare] != 0).any() or (u[i] + v[j] < c).any():
         raise SolverError("could not build a certificate of optimality (internal error)", status="NOT_CERTIFIED")
     return u, v, steps
@@ -175,20 +170,20 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
     with the full weight, prove every answer kept; if they cannot, the full weight is used.
     Returns ``(mentor_of, c, u, v, steps, how)``."""
     c = weight * prio[fi] + fs
-    if warm is not None:
-        mentor_of = repair(n, m, fi, fj, fs, prio, left, weight, *warm)
-        if mentor_of is not None:
-            try:
-                return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS, near=near), "warm"
-            except SolverError:
-                log.debug("the warm re-solve is not proved optimal for the whole graph: solving from scratch")
     quick = 1 + QUICK * (max(int(fs.max(initial=0)), 0) - min(int(fs.min(initial=0)), 0))
+    tries = [] if warm is None else [("warm", lambda: repair(n, m, fi, fj, fs, prio, left, weight, *warm),
+                                      "the warm re-solve is not proved optimal for the whole graph")]
     if quick < weight:  # smaller costs solve faster; the prices prove it or a full solve follows
-        mentor_of = optimum(n, m, fi, fj, fs, prio, left, quick)
+        tries.append(("cold", lambda: optimum(n, m, fi, fj, fs, prio, left, quick),
+                      "the solve with a small priority weight is not proved optimal"))
+    for how, attempt, refused in tries:
+        mentor_of = attempt()
+        if mentor_of is None:
+            continue
         try:
-            return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS, near=near), "cold"
+            return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, limit=PROOF_STEPS, near=near), how
         except SolverError:
-            log.debug("the solve with a small priority weight is not proved optimal: solving with the full weight")
+            log.debug("%s: trying the next way", refused)
     mentor_of = optimum(n, m, fi, fj, fs, prio, left, weight)
     return mentor_of, c, *prices(m, fi, fj, c, left, mentor_of, near=near), "cold"
 
@@ -242,9 +237,8 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
         for _ in range(MAX_ROUNDS):
             bar.update(1)
             t0 = time.perf_counter()
-            mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm,
-                                                    near if NEAR else None)
-            near = v
+            mentor_of, c, u, v, steps, how = _solve(n, m, i, j, score, prio, left, weight, warm, near)
+            near = v  # the next round's prices stay near these (see :func:`prices`)
             t1 = time.perf_counter()
             slack = u - weight * prio
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
