@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InfeasibleError, SolverError
 from ..solvers.groups_cpsat import feasible_groups, size_multisets, solve_groups
+from .compiled import compiled_search
 from .search import SearchResult, Units, tabu_search
 
 __all__ = ["Problem", "Solution", "solve"]
@@ -247,13 +248,13 @@ def _two_phase(u: Units, start: np.ndarray, deadline: float, seed: int, max_iter
     on others (RanInt, RanReal); a walk that has gone without improving for as long as it took
     to find its best hands the rest of the time to the iterated search."""
     left = max(deadline - time.perf_counter(), 0.0)
-    walk = tabu_search(u, start, seed=seed, time_limit=0.9 * left, max_iterations=max_iterations,
-                       perturb=False, give_up=True)
+    walk = compiled_search(u, start, seed=seed, time_limit=0.9 * left, max_iterations=max_iterations,
+                           perturb=False, give_up=True)
     rest = None if max_iterations is None else max_iterations - walk.iterations
     if rest == 0:
         return walk
-    more = tabu_search(u, walk.assign, seed=seed + 1, time_limit=max(deadline - time.perf_counter(), 0.0),
-                       max_iterations=rest, restart="round")   # never worse than its start, the walk's best
+    more = compiled_search(u, walk.assign, seed=seed + 1, time_limit=max(deadline - time.perf_counter(), 0.0),
+                           max_iterations=rest, restart="round")   # never worse than its start, the walk's best
     log.info("groups: tabu walk %d steps (%.6g), then iterated search %d steps (%.6g)", walk.iterations,
              walk.objective, more.iterations, more.objective)
     return SearchResult(more.assign, more.objective, walk.iterations + more.iterations, walk.seconds + more.seconds)
