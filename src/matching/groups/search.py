@@ -17,6 +17,11 @@ basin); the plain variant (``perturb=False``, tenure about U/10)
 is the classical tabu walk (with full re-scoring, the benchmark's baseline); ``give_up``
 stops it once stalled.
 
+This numpy search is the reference: the benchmark's baseline (the plain walk with full
+re-scoring) and the quick search before the exact model on small instances. Beyond them
+:func:`matching.groups.solve.solve` runs the same walk compiled (:mod:`.compiled`: the same rules,
+4-7 times the steps per second at 120-240 people, its own random generator).
+
 Only the stopping time depends on the machine: with a time limit a faster computer makes more
 iterations. ``max_iterations`` gives a run that is reproducible everywhere.
 """

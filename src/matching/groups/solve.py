@@ -1,7 +1,9 @@
 """From a validated grouping problem to a grouping: checks, a first feasible grouping (with the
 group sizes that hold the most pairs), the exact model on small instances and, beyond, a
-tabu walk followed by the iterated tabu search (with ``workers > 1``, several such searches
-in a process pool, the best kept).
+long-tenure tabu walk for half the time followed by the iterated tabu search, both compiled
+(:mod:`.compiled`; with ``workers > 1``, several such searches in a process pool, the best
+kept). The numpy search (:func:`.search.tabu_search`) serves the small instances' quick
+first grouping.
 
 ``keep_together`` sets become units; conflicts that need no solver (a pair both kept apart
 and together, a unit larger than any group, too few hosts) are named at once; any other
@@ -19,7 +21,7 @@ import numpy as np
 
 from ..errors import InfeasibleError, SolverError
 from ..solvers.groups_cpsat import feasible_groups, size_multisets, solve_groups
-from .compiled import compiled_search
+from .compiled import compiled_search, warm_up
 from .search import SearchResult, Units, tabu_search
 
 __all__ = ["Problem", "Solution", "solve"]
@@ -240,16 +242,20 @@ def solve(p: Problem, *, time_limit: float, seed: int, max_iterations: int | Non
     return Solution(ls.assign[unit], hosts, ls.objective, "FEASIBLE", None, "tabu+iterated-tabu", ls.iterations)
 
 
-def _two_phase(u: Units, start: np.ndarray, deadline: float, seed: int, max_iterations: int | None):
-    """A tabu walk with a long tenure until it stalls (:func:`tabu_search` ``give_up``; at most
-    90% of the time), then the iterated search (short tenure, perturbed restarts) from its best.
+WALK_SHARE = 0.5   # of the time (and of max_iterations) for the long-tenure walk of _two_phase
 
-    The long walk is the stronger one on some instances (MDGPLIB's Geo), the iterated search
-    on others (RanInt, RanReal); a walk that has gone without improving for as long as it took
-    to find its best hands the rest of the time to the iterated search."""
+
+def _two_phase(u: Units, start: np.ndarray, deadline: float, seed: int, max_iterations: int | None):
+    """A tabu walk with a long tenure for ``WALK_SHARE`` of the time (and of the steps), then
+    the iterated search (short tenure, perturbed restarts) from its best; both compiled
+    (:func:`.compiled.compiled_search`).
+
+    The long walk is the stronger one on some instances (MDGPLIB's Geo: it keeps finding small
+    improvements after hundreds of thousands of steps), the iterated search on others (RanInt,
+    RanReal)."""
     left = max(deadline - time.perf_counter(), 0.0)
-    walk = compiled_search(u, start, seed=seed, time_limit=0.9 * left, max_iterations=max_iterations,
-                           perturb=False, give_up=True)
+    walk = compiled_search(u, start, seed=seed, time_limit=WALK_SHARE * left, perturb=False,
+                           max_iterations=None if max_iterations is None else int(WALK_SHARE * max_iterations))
     rest = None if max_iterations is None else max_iterations - walk.iterations
     if rest == 0:
         return walk
@@ -274,6 +280,7 @@ def _portfolio(u: Units, start: np.ndarray, deadline: float, seed: int, max_iter
     stops at the deadline. The iterations reported are those of all runs together."""
     if workers <= 1:
         return _two_phase(u, start, deadline, seed, max_iterations)
+    warm_up()                         # compiled (or loaded) once, here: the forked workers inherit it
     with ProcessPoolExecutor(workers - 1) as pool:
         left = deadline - time.perf_counter()
         futures = [pool.submit(_run_for, u, start, left, seed + k * PORTFOLIO_SEED_STEP, max_iterations)
