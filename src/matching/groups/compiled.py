@@ -39,7 +39,7 @@ def walk(p: Units, start: np.ndarray, *, seed: int = 0, time_limit: float = 10.0
     best), ``status``, the arrays passed to the loops (``prob``, ``cfg``) and the ``seconds``.
     ``block`` fixes the steps per block (default: adapted to the clock; the steps made do not
     depend on it)."""
-    from . import _tabu_loops as L            # loads numba (and its disk cache) on first use
+    from . import _tabu_loops as L  # loads numba (and its disk cache) on first use
 
     if restart not in ("best", "round"):
         raise ValueError(f"restart must be 'best' or 'round'; got {restart!r}")
