@@ -139,5 +139,8 @@ def test_candidates_grown_by_pairs_equal_a_fresh_scoring(seed, share):
     assert (np.diff(keys) > 0).all()
     want = set(zip(sparse.i.tolist(), sparse.j.tolist())) | set(zip(full.i[pick].tolist(), full.j[pick].tolist()))
     assert set(zip(grown.i.tolist(), grown.j.tolist())) == want
-    assert np.array_equal(grown.parts, score_pairs(cohort, s, grown.i, grown.j))
-    assert np.array_equal(grown.total, grown.parts.sum(axis=1))
+    assert grown.parts is None  # a sparse set keeps totals only
+    assert np.array_equal(grown.total, score_pairs(cohort, s, grown.i, grown.j).sum(axis=1))
+    dense = _with_pairs(cohort, s, full.subset(~pick), full.i[pick], full.j[pick])  # a set with parts keeps them
+    assert np.array_equal(dense.i, full.i) and np.array_equal(dense.j, full.j)
+    assert np.array_equal(dense.parts, full.parts) and np.array_equal(dense.total, full.total)
