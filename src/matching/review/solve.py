@@ -180,11 +180,10 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
     def scan(rows, price):
         return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
 
-    scan.exact_prices = fused.supports(sparse_kernel(cohort, settings))  # no capped first pass needed
-
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
                                           score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed,
-                                          mentor_bound=cands.mentor_bound)
+                                          mentor_bound=cands.mentor_bound,
+                                          exact_scan=fused.supports(sparse_kernel(cohort, settings)))
     return _with_pairs(cohort, settings, cands, i, j), assignment
 
 

@@ -195,7 +195,8 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
 
 
 def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1,
-                    bound_price: np.ndarray | None = None, mentor_bound: np.ndarray | None = None):
+                    bound_price: np.ndarray | None = None, mentor_bound: np.ndarray | None = None,
+                    exact_scan: bool = False):
     """Solve ``problem`` (a sparse graph) and prove the answer optimal over every allowed pair.
 
     Parameters
@@ -216,6 +217,9 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     mentor_bound : ndarray of int64, optional
         Per mentor, no allowed pair missing from ``problem`` scores more (``NO_BOUND``: none
         missing); fewer mentees need a scan.
+    exact_scan : bool
+        ``scan`` is as fast at exact prices as at small ones (the compiled pass): no first
+        pass at prices capped at ``PRICE_CAP``.
 
     Returns
     -------
@@ -253,7 +257,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
             rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]), mentor_bound)
             keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
-            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
+            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan)
             rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
                            "bellman_ford_steps": steps, "rows_scanned": int(len(rows)),
                            "pairs_found": int(len(fresh[0])),
@@ -287,12 +291,12 @@ def _joined(first, i, j, score, m):
     return i[new], j[new], score[new]
 
 
-def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m):
+def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan=False):
     """Scan ``rows`` at prices ``v``; update their bounds; new pairs and how many break a price.
 
     Prices are capped at ``PRICE_CAP`` first (cheap small integers); a row whose bound the
-    cap left inconclusive is scanned again at its exact prices. A ``scan`` whose
-    ``exact_prices`` attribute is true (the compiled pass) takes exact prices at once.
+    cap left inconclusive is scanned again at its exact prices; with ``exact_scan``, exact
+    prices at once.
     """
     none = (np.zeros(0, np.int64),) * 3
     if not len(rows):
@@ -300,7 +304,7 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     top = int(v[seats].max(initial=0)) + int(score_range[1]) - int(score_range[0]) + 1
     exact = np.where(seats, v, top)  # mentors without a seat rank below every other
     found = []
-    for price in ((exact,) if getattr(scan, "exact_prices", False) else (np.minimum(exact, PRICE_CAP), exact)):
+    for price in ((exact,) if exact_scan else (np.minimum(exact, PRICE_CAP), exact)):
         ni, nj, ns, nb = scan(rows, price)
         bound[rows], ref_of[rows] = nb, len(refs)
         refs.append(price)
