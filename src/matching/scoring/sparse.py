@@ -15,7 +15,7 @@ from . import fused
 from . import scores as scoring
 from .kernel import Kernel, blocks, complete_candidates, imap_blocks, kernel_for, map_blocks
 from ..cohort.model import Cohort
-from .scores import NO_BOUND, Candidates, criterion_names, score_pairs
+from .scores import NO_BOUND, Candidates, criterion_names
 from ..cohort.settings import Settings
 from ..files import progress
 
