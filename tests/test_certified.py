@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 import matching
-from matching.scoring import kernel
+from matching.scoring import fused, kernel
 from matching.scoring import scores as scoring
 from matching.api import solve_cohort
 from matching.errors import SolverError
@@ -212,7 +212,9 @@ def test_sparse_bound_covers_every_pair_left_out(n, seed, which, k):
     assert np.array_equal(sparse.allowed_per_mentor, np.bincount(full.j, minlength=len(cohort.mentors)))
     listed = set(zip(sparse.i.tolist(), sparse.j.tolist()))
     assert listed <= set(zip(full.i.tolist(), full.j.tolist()))
-    assert np.array_equal(sparse.parts.sum(axis=1), sparse.total)
+    if not sparse.complete:  # parts are left to the pairs a result shows; totals are the definitions'
+        assert sparse.parts is None
+        assert np.array_equal(scoring.score_pairs(cohort, s, sparse.i, sparse.j).sum(axis=1), sparse.total)
     for i, j, total in zip(full.i.tolist(), full.j.tolist(), full.total.tolist()):
         if (i, j) not in listed:
             assert sparse.bound[i] != NO_BOUND and total <= sparse.bound[i]
@@ -242,11 +244,17 @@ def test_table_kernel_matches_definitions(n, seed, which, extra):
     full = build_candidates(cohort, s)
     assert np.array_equal(full.i, rr) and np.array_equal(full.j, cc)
     assert np.array_equal(full.total, parts.sum(axis=1))
-    kern = kernel.kernel_for(cohort, s)
-    total, mask = kern.score(np.arange(len(cohort.mentees)))
-    ok = mask & (total > kern.cut)
-    assert np.array_equal(np.argwhere(ok), np.stack([rr, cc], axis=1).reshape(-1, 2))
-    assert np.array_equal(total[rr, cc], parts.sum(axis=1))
+    for merge in (True, False):  # merged tables (numpy path) or as built (compiled path's layout)
+        kern = kernel.kernel_for(cohort, s, merge=merge)
+        total, mask = kern.score(np.arange(len(cohort.mentees)))
+        ok = mask & (total > kern.cut)
+        assert np.array_equal(np.argwhere(ok), np.stack([rr, cc], axis=1).reshape(-1, 2))
+        assert np.array_equal(total[rr, cc], parts.sum(axis=1))
+    lean = kernel.kernel_for(cohort, s, merge=False)
+    if fused.supports(lean):  # the compiled pass on the unmerged tables: every allowed pair, exactly
+        got = fused.top_pairs(fused.tables_for(lean), np.arange(len(cohort.mentees)), None, len(cohort.mentors))
+        assert np.array_equal(got[0], rr) and np.array_equal(got[1], cc)
+        assert np.array_equal(got[2], parts.sum(axis=1))
 
 
 def test_strategy_cohorts_sparse_equals_full():

@@ -139,5 +139,27 @@ def test_candidates_grown_by_pairs_equal_a_fresh_scoring(seed, share):
     assert (np.diff(keys) > 0).all()
     want = set(zip(sparse.i.tolist(), sparse.j.tolist())) | set(zip(full.i[pick].tolist(), full.j[pick].tolist()))
     assert set(zip(grown.i.tolist(), grown.j.tolist())) == want
-    assert np.array_equal(grown.parts, score_pairs(cohort, s, grown.i, grown.j))
-    assert np.array_equal(grown.total, grown.parts.sum(axis=1))
+    assert grown.parts is None  # a sparse set keeps totals only
+    assert np.array_equal(grown.total, score_pairs(cohort, s, grown.i, grown.j).sum(axis=1))
+    dense = _with_pairs(cohort, s, full.subset(~pick), full.i[pick], full.j[pick])  # a set with parts keeps them
+    assert np.array_equal(dense.i, full.i) and np.array_equal(dense.j, full.j)
+    assert np.array_equal(dense.parts, full.parts) and np.array_equal(dense.total, full.total)
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(size=st.integers(1, 12), data=st.data())
+def test_compiled_adjacency_equals_a_stable_sort(size, data):
+    """The warm repair's adjacency (a counting sort) lists each node's arcs as a stable sort
+    of the arcs' ends does: leaving arcs first, each group in arc order."""
+    from matching.solvers._ssp import adjacency
+
+    n_arcs = data.draw(st.integers(0, 40))
+    tail = np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=n_arcs, max_size=n_arcs)), np.int64)
+    head = np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=n_arcs, max_size=n_arcs)), np.int64)
+    ends = np.concatenate([tail, head])
+    order = np.argsort(ends, kind="stable")
+    want = (np.searchsorted(ends[order], np.arange(size + 1)), np.concatenate([np.arange(n_arcs)] * 2)[order],
+            np.concatenate([np.ones(n_arcs, np.int64), -np.ones(n_arcs, np.int64)])[order],
+            np.concatenate([head, tail])[order])
+    for got, expected in zip(adjacency(tail, head, size), want):
+        assert np.array_equal(got, expected)

@@ -44,12 +44,12 @@ def _brute(kern, cohort):
 @hsettings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 60), seed=st.integers(0, 2**16), which=st.integers(0, len(SETTINGS) - 1),
        k=st.integers(1, 6), mk=st.integers(1, 4), parts=st.integers(1, 3), cut=st.integers(0, 60),
-       priced=st.booleans())
-def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced):
+       priced=st.booleans(), merge=st.booleans())
+def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced, merge):
     e, m, r = make_cohort(n, seed=seed, capacity=(0, 2), n_preferences=3)
     cohort = load_cohort(e, m, relatedness=r)
-    kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]))
-    assert fused.supports(kern)  # the built-in criteria and rules run compiled
+    kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]), merge=merge)
+    assert fused.supports(kern)  # the built-in criteria and rules run compiled (merged tables or not)
     tables = fused.tables_for(kern)
     rng = np.random.default_rng(seed)
     price = rng.integers(0, 3000, len(cohort.mentors)) if priced else None
@@ -73,6 +73,8 @@ def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced):
     for mentor in range(len(cohort.mentors)):
         col = np.sort(full[:, mentor][full[:, mentor] > NO_BOUND])[::-1]
         assert np.array_equal(np.sort(value[jj == mentor])[::-1], col[:mk])
+        # no pair left out of a mentor's best scores more than its bound
+        assert fused.mentor_bound(heaps)[mentor] == (col[mk - 1] if len(col) >= mk else NO_BOUND)
 
 
 def test_equal_values_are_kept_by_lot_not_by_position():

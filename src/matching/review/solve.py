@@ -21,8 +21,7 @@ from ..scoring import scores as scoring
 from ..scoring.rules import broken_rules
 from ..scoring.scores import Candidates, score_pairs
 from ..scoring import fused
-from ..scoring.kernel import kernel_for
-from ..scoring.sparse import best_reduced, build_candidates
+from ..scoring.sparse import best_reduced, build_candidates, sparse_kernel
 from ..solvers.certified import solve_certified
 from ..solvers.cpsat import solve_cpsat
 from ..cohort.goals import parse_goals
@@ -181,10 +180,10 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
     def scan(rows, price):
         return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
 
-    scan.exact_prices = fused.supports(kernel_for(cohort, settings))  # no capped first pass needed
-
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
-                                          score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed)
+                                          score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed,
+                                          mentor_bound=cands.mentor_bound,
+                                          exact_scan=fused.supports(sparse_kernel(cohort, settings)))
     return _with_pairs(cohort, settings, cands, i, j), assignment
 
 
@@ -205,9 +204,17 @@ def _with_pairs(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> 
     ni, nj = np.divmod(fresh, m)
     parts = score_pairs(cohort, settings, ni, nj)
     at = np.searchsorted(have, fresh)
-    merged = {name: np.insert(getattr(cands, name), at, new, axis=0)
-              for name, new in (("i", ni), ("j", nj), ("parts", parts), ("total", parts.sum(axis=1)))}
-    return dataclasses.replace(cands, **merged)
+    new = (("i", ni), ("j", nj), ("total", parts.sum(axis=1))) + ((("parts", parts),) if cands.parts is not None else ())
+    return dataclasses.replace(cands, **{name: np.insert(getattr(cands, name), at, v, axis=0) for name, v in new})
+
+
+def _check_totals(cohort: Cohort, settings: Settings, cands: Candidates, i, j) -> None:
+    """The sparse set's totals (from the compiled tables) of the chosen pairs equal the
+    criteria's definitions: the parts a result shows add up to the score it optimised."""
+    m = len(cohort.mentors)
+    at = np.searchsorted(cands.i * m + cands.j, i * m + j)
+    if not np.array_equal(cands.total[at], score_pairs(cohort, settings, i, j).sum(axis=1)):
+        raise AssertionError("internal error: table scores differ from the criteria's definitions")
 
 
 def _budget(settings: Settings, seconds: dict, started: float) -> Settings:
@@ -251,6 +258,7 @@ def solve(cohort: Cohort, settings: Settings, *, seconds: dict | None = None,
     if not cands.complete:  # the goal flows' certificates may choose pairs the set lacks
         chosen = np.flatnonzero(assignment.mentor_of >= 0)
         cands = _with_pairs(cohort, settings, cands, chosen, assignment.mentor_of[chosen])
+        _check_totals(cohort, settings, cands, chosen, assignment.mentor_of[chosen])
     started = time.perf_counter()
     result = build_outcome(cohort, settings, cands, assignment, seconds)
     result.info.seconds["result"] = time.perf_counter() - started

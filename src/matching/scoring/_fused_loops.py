@@ -77,25 +77,24 @@ def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm
     """Row ``i``'s totals into ``acc`` (``out`` where the pair is not allowed), in branch-free
     loops the compiler vectorizes; returns the best total."""
     re = rank_e[i]
-    r1 = t1[e1[i]]
-    if n_looks == 1:
+    r1, r2, r3 = t1[e1[i]], t2[e2[i]], t3[e3[i]]  # a missing look-up is a one-entry table of 0
+    bi, ci = be[i], ct_row[i]
+    if bits and n_looks <= 2:  # competency goals met: a table by (goals, goals met), met counted by bits
         for j in range(acc.shape[0]):
-            v = r1[m1[j]]
+            v = r1[m1[j]] + r2[m2[j]] + ct[ci + _popcount(bi & bm[j])]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
-    elif n_looks == 2:
-        r2 = t2[e2[i]]
+    elif bits:
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]] + r2[m2[j]] + r3[m3[j]] + ct[ci + _popcount(bi & bm[j])]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    elif n_looks <= 2:
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
     else:
-        r2, r3 = t2[e2[i]], t3[e3[i]]
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]] + r3[m3[j]]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
-    if bits:  # competency goals met: a table by (goals, goals met), met counted by bits
-        bi, ci = be[i], ct_row[i]
-        for j in range(acc.shape[0]):
-            acc[j] += ct[ci + _popcount(bi & bm[j])] if acc[j] != out else 0
     for p in range(sp_ptr[i], sp_ptr[i + 1]):
         if acc[sp_j[p]] != out:
             acc[sp_j[p]] += sp_u[p]

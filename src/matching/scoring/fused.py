@@ -25,7 +25,8 @@ import numpy as np
 from .kernel import THREADS
 from .scores import NO_BOUND
 
-__all__ = ["supports", "FusedTables", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "PRICE_LIMIT"]
+__all__ = ["supports", "FusedTables", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "mentor_bound",
+           "PRICE_LIMIT"]
 
 #: Prices must stay below this (in absolute value) so that ``total - price`` never overflows.
 PRICE_LIMIT = 1 << 40
@@ -90,7 +91,8 @@ def mentor_heaps(m: int, size: int, parts: int):
 
 def mentor_best(heaps):
     """Each mentor's best rows over all parts' heaps: ``(row, mentor, total)``, the same
-    whatever the parts (keys order every pair; of equal totals, the earlier row)."""
+    whatever the parts (keys order every pair; of equal totals, the earlier row).
+    See :func:`mentor_bound` for what the rows left out may score."""
     ck, cr = heaps
     parts, m, size = ck.shape
     key = ck.transpose(1, 0, 2).reshape(m, parts * size)
@@ -102,6 +104,17 @@ def mentor_best(heaps):
     from ._fused_loops import TIE_BITS
 
     return row[has], j[has].astype(np.int64), key[has] >> TIE_BITS
+
+
+def mentor_bound(heaps) -> np.ndarray:
+    """Per mentor, a bound on the total of every pair offered to its heaps and not kept:
+    the lowest total kept when a heap is full (``NO_BOUND`` when every pair offered was kept)."""
+    ck, _ = heaps
+    parts, m, size = ck.shape
+    key = np.sort(ck.transpose(1, 0, 2).reshape(m, parts * size), axis=1)[:, parts * size - size]
+    from ._fused_loops import TIE_BITS
+
+    return np.where(key == NO_BOUND, NO_BOUND, key >> TIE_BITS)
 
 
 def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):

@@ -84,9 +84,14 @@ class Kernel:
     ``score_pairs(...).sum(axis=1)`` exactly. Each look-up ``(table, code_e, code_m)``
     adds ``table[code_e[i], code_m[j]]``; tables indexed by type codes are merged while
     they stay small, so a block costs one or two look-ups per pair.
+
+    With ``merge=False`` the tables stay as they are (two small ones, and competencies as
+    bit sets): the layout of the compiled pass (:mod:`matching.scoring.fused`), which looks
+    every table up in one loop anyway; building the merged tables (hundreds of megabytes
+    on large cohorts) would cost more time than a pass. ``score`` is exact either way.
     """
 
-    def __init__(self, cohort: Cohort, settings: Settings):
+    def __init__(self, cohort: Cohort, settings: Settings, *, merge: bool = True):
         self.cohort, self.settings = cohort, settings
         e, m = cohort.mentees, cohort.mentors
         self.fast_rules = dict(RULES) == _FAST_RULES
@@ -100,7 +105,7 @@ class Kernel:
         for name in criterion_names(cohort):
             self._add(name, settings.weight(name), reps, tables)
         self.ok = self._rules(reps[0])
-        looks = [(t, *c) for t, c in zip(tables, self.codes)] + self._competency_table()
+        looks = [(t, *c) for t, c in zip(tables, self.codes)] + (self._competency_table() if merge else [])
         parts = [t for t, _, _ in looks] + [u for _, u in self.sparse] + ([self.ct] if self.bits else [])
         lo, hi = sum(min(0, int(t.min(initial=0))) for t in parts), sum(max(0, int(t.max(initial=0))) for t in parts)
         small = not self.generic and hi - lo < 2**27  # int32 with room for sentinels and prices
@@ -109,7 +114,8 @@ class Kernel:
         neg = -(1 << 30) if small else -(1 << 60)
         self.cut = neg // 2
         looks[0] = (np.where(self.ok, looks[0][0], neg),) + looks[0][1:]
-        self.looks = [(np.ascontiguousarray(t, dtype=self.dtype), ce, cm) for t, ce, cm in _merged(looks)]
+        self.looks = [(np.ascontiguousarray(t, dtype=self.dtype), ce, cm) for t, ce, cm in
+                      (_merged(looks) if merge else looks)]
         self.sparse = [(t, u.astype(self.dtype)) for t, u in self.sparse]
         if self.ct is not None:
             self.ct = self.ct.ravel().astype(self.dtype)
@@ -255,13 +261,13 @@ def _merged(looks: list) -> list:
 _CACHE: list = [None]
 
 
-def kernel_for(cohort: Cohort, settings: Settings) -> Kernel:
-    """The kernel of the last (cohort, settings) seen (both are immutable; thread-safe)."""
+def kernel_for(cohort: Cohort, settings: Settings, *, merge: bool = True) -> Kernel:
+    """The kernel of the last (cohort, settings, merge) seen (all immutable; thread-safe)."""
     last = _CACHE[0]
-    if last is not None and last[0] is cohort and last[1] is settings:
-        return last[2]
-    kern = Kernel(cohort, settings)
-    _CACHE[0] = (cohort, settings, kern)
+    if last is not None and last[0] is cohort and last[1] is settings and last[2] == merge:
+        return last[3]
+    kern = Kernel(cohort, settings, merge=merge)
+    _CACHE[0] = (cohort, settings, merge, kern)
     return kern
 
 

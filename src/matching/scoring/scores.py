@@ -68,8 +68,10 @@ class Candidates:
         Criterion names, the columns of ``parts``.
     i, j : ndarray of int64
         Mentee and mentor positions.
-    parts : ndarray of int64, shape (n_pairs, n_criteria)
-        Each criterion's weighted part in score units.
+    parts : ndarray of int64, shape (n_pairs, n_criteria), or None
+        Each criterion's weighted part in score units. None on a sparse set (not
+        ``complete``): the parts of millions of candidate pairs are never read, so they
+        are computed only for the pairs a result shows (:func:`score_pairs`).
     total : ndarray of int64
         ``parts.sum(axis=1)``.
     complete : bool, default True
@@ -83,6 +85,9 @@ class Candidates:
         this (``NO_BOUND`` where none is left out).
     n_allowed : int
         Allowed pairs in the full problem (``len(i)`` when complete).
+    mentor_bound : ndarray of int64 or None
+        When not complete and known: for each mentor, no allowed pair left out scores more
+        than this (``NO_BOUND`` where none is left out).
     allowed_per_mentee, allowed_per_mentor : ndarray of int64
         Allowed pairs of each mentee / mentor in the full problem.
     score_range : tuple of int
@@ -103,7 +108,7 @@ class Candidates:
     names: tuple
     i: np.ndarray
     j: np.ndarray
-    parts: np.ndarray
+    parts: np.ndarray | None
     total: np.ndarray
     complete: bool = True
     bound: np.ndarray | None = field(default=None, repr=False)
@@ -111,6 +116,7 @@ class Candidates:
     allowed_per_mentee: np.ndarray | None = field(default=None, repr=False)
     allowed_per_mentor: np.ndarray | None = field(default=None, repr=False)
     score_range: tuple = (0, 0)
+    mentor_bound: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.n_allowed < 0 and self.complete:
@@ -121,7 +127,8 @@ class Candidates:
 
     def subset(self, keep) -> Candidates:
         """The pairs where ``keep`` is True (flags and bounds carried over)."""
-        return replace(self, i=self.i[keep], j=self.j[keep], parts=self.parts[keep], total=self.total[keep],
+        return replace(self, i=self.i[keep], j=self.j[keep], total=self.total[keep],
+                       parts=None if self.parts is None else self.parts[keep],
                        n_allowed=int(np.count_nonzero(keep)) if self.complete else self.n_allowed)
 
 

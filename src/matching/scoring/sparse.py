@@ -15,11 +15,11 @@ from . import fused
 from . import scores as scoring
 from .kernel import Kernel, blocks, complete_candidates, imap_blocks, kernel_for, map_blocks
 from ..cohort.model import Cohort
-from .scores import NO_BOUND, Candidates, criterion_names, score_pairs
+from .scores import NO_BOUND, Candidates, criterion_names
 from ..cohort.settings import Settings
 from ..files import progress
 
-__all__ = ["build_candidates", "candidates_for", "best_reduced"]
+__all__ = ["build_candidates", "candidates_for", "best_reduced", "sparse_kernel"]
 
 
 def _threshold(sel: np.ndarray, k: int) -> np.ndarray:
@@ -183,21 +183,23 @@ def _fused_slices(rows: np.ndarray, desc: str):
 
 
 def _fused_top(kern: Kernel, k: int, n: int):
-    """The compiled pass of :func:`_sparse`: ``[(i, j, total, bound, best)]`` and each
-    mentor's best mentees ``(i, j, total)``."""
+    """The compiled pass of :func:`_sparse`: ``[(i, j, total, bound, best)]``, each
+    mentor's best mentees ``(i, j, total)`` and the bound on its pairs left out (or None)."""
     tables = fused.tables_for(kern)
     heaps = fused.mentor_heaps(tables.m, scoring.MENTOR_K, fused.PARTS) if scoring.MENTOR_K else None
     out = [fused.top_pairs(tables, rows, None, k, heaps=heaps) for rows in _fused_slices(np.arange(n), "scoring pairs")]
-    none = np.zeros(0, np.int64)
-    return out, (fused.mentor_best(heaps) if heaps is not None else (none, none, none))
+    if heaps is None:
+        return out, (np.zeros(0, np.int64),) * 3, None
+    return out, fused.mentor_best(heaps), fused.mentor_bound(heaps)
 
 
 def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candidates:
     n, m = len(cohort.mentees), len(cohort.mentors)
     counts = kern.allowed_counts()
     if fused.supports(kern) and counts is not None:
-        out, side = _fused_top(kern, k, n)
+        out, side, col = _fused_top(kern, k, n)
     else:
+        col = None
         best_of = _MentorBest(scoring.MENTOR_K, m)
         out = []
         for o in imap_blocks(kern, lambda rows: _top(kern, k, rows, best_of.floor), blocks(np.arange(n), m)):
@@ -212,12 +214,16 @@ def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candida
     i, j, total = (np.concatenate([a, b]).astype(np.int64) for a, b in zip((i, j, total), side))
     _, first = np.unique(i * m + j, return_index=True)  # sorted by (i, j), duplicates dropped
     i, j, total = i[first], j[first], total[first]
-    parts = score_pairs(cohort, settings, i, j)
-    if not np.array_equal(parts.sum(axis=1), total):
-        raise AssertionError("internal error: table scores differ from the criteria's definitions")
     lo = kern.bounds[0] if kern.bounds else int(total.min(initial=0))
-    return Candidates(criterion_names(cohort), i, j, parts, total, False, bound,
-                      int(per_mentee.sum()), per_mentee, per_mentor, (min(lo, int(total.min(initial=0))), best))
+    return Candidates(criterion_names(cohort), i, j, None, total, False, bound,
+                      int(per_mentee.sum()), per_mentee, per_mentor, (min(lo, int(total.min(initial=0))), best), col)
+
+
+def sparse_kernel(cohort: Cohort, settings: Settings) -> Kernel:
+    """The kernel of the sparse path: unmerged tables when the compiled pass can read them
+    (nothing to build), else the merged tables of the numpy path."""
+    kern = kernel_for(cohort, settings, merge=False)
+    return kern if fused.supports(kern) else kernel_for(cohort, settings)
 
 
 def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = None,
@@ -229,11 +235,10 @@ def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = No
         names = criterion_names(cohort)
         return Candidates(names, none, none, np.zeros((0, len(names)), np.int64), none, True, None, 0,
                           np.zeros(n, np.int64), np.zeros(m, np.int64))
-    kern = kernel_for(cohort, settings)
     if limit is None or n * m <= limit:
-        return complete_candidates(cohort, settings, kern)
-    cands = _sparse(cohort, settings, kern, k or scoring.TOP_K)
-    return complete_candidates(cohort, settings, kern) if cands.n_allowed <= limit else cands
+        return complete_candidates(cohort, settings, kernel_for(cohort, settings))
+    cands = _sparse(cohort, settings, sparse_kernel(cohort, settings), k or scoring.TOP_K)
+    return complete_candidates(cohort, settings, kernel_for(cohort, settings)) if cands.n_allowed <= limit else cands
 
 
 def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
@@ -244,7 +249,7 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
     ``rows`` where it has as many (at most ``2 k``), and for each of ``rows`` a bound
     on ``total - price`` of its allowed pairs not returned (``NO_BOUND``: none).
     """
-    kern = kernel_for(cohort, settings)
+    kern = sparse_kernel(cohort, settings)
     rows = np.asarray(rows, dtype=np.int64)
     price = np.asarray(price, dtype=np.int64)
 

@@ -187,6 +187,33 @@ def repair_flow(ptr, arc, sign, other, tail, head, cost, cap, flow, p, excess, b
 
 
 @nb.njit(cache=True, nogil=True)
+def adjacency(tail, head, size):
+    """Every arc at each node, both ways, by a counting sort: CSR ``ptr`` over ``(arc, +1
+    leaving by it / -1 leaving against it, other end)``; at each node the arcs leaving by
+    themselves come first, each group in arc order."""
+    n_arcs = tail.shape[0]
+    ptr = np.zeros(size + 1, np.int64)
+    for a in range(n_arcs):
+        ptr[tail[a] + 1] += 1
+        ptr[head[a] + 1] += 1
+    for x in range(size):
+        ptr[x + 1] += ptr[x]
+    fill = ptr[:-1].copy()
+    arc = np.empty(2 * n_arcs, np.int64)
+    sign = np.empty(2 * n_arcs, np.int64)
+    other = np.empty(2 * n_arcs, np.int64)
+    for a in range(n_arcs):
+        q = fill[tail[a]]
+        arc[q], sign[q], other[q] = a, 1, head[a]
+        fill[tail[a]] += 1
+    for a in range(n_arcs):
+        q = fill[head[a]]
+        arc[q], sign[q], other[q] = a, -1, tail[a]
+        fill[head[a]] += 1
+    return ptr, arc, sign, other
+
+
+@nb.njit(cache=True, nogil=True)
 def relax_passes(d, ptr, head, w, active, limit):
     """Bellman-Ford passes in place over edges grouped by tail (CSR ``ptr``), each pass
     only from the nodes that improved in the last one (``active`` marks the first).

@@ -45,18 +45,6 @@ def _network(n, m, i, j, score, entry, left, mentor_of):
     return tail, head, cost, cap, flow, slice(len(active), len(active) + len(i))
 
 
-def _adjacency(tail, head, size: int):
-    """Every arc at each node, both ways: CSR ``ptr`` over ``(arc, +1 leaving by it / -1
-    leaving against it, other end)``."""
-    ends = np.concatenate([tail, head])
-    order = np.argsort(ends, kind="stable")
-    ptr = np.searchsorted(ends[order], np.arange(size + 1))
-    arc = np.concatenate([np.arange(len(tail)), np.arange(len(tail))])[order]
-    sign = np.concatenate([np.ones(len(tail), np.int64), -np.ones(len(tail), np.int64)])[order]
-    other = np.concatenate([head, tail])[order]
-    return ptr.astype(np.int64), arc.astype(np.int64), sign, other.astype(np.int64)
-
-
 def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget: int = 20_000_000):
     """The optimum of the arcs ``(i, j)`` from an optimum of a subset and its prices.
 
@@ -106,7 +94,8 @@ def repair(n, m, i, j, score, prio, left, weight, mentor_of, slack, v, *, budget
     np.add.at(excess, tail[broken], -1)
     from . import _ssp
 
-    if not _ssp.repair_flow(*_adjacency(tail, head, len(p)), tail, head, cost, cap, flow, p, excess, budget):
+    adjacency = _ssp.adjacency(np.asarray(tail, np.int64), np.asarray(head, np.int64), len(p))
+    if not _ssp.repair_flow(*adjacency, tail, head, cost, cap, flow, p, excess, budget):
         log.debug("warm re-solve: gave up (no path, or its budget of search steps spent)")
         return None
     log.debug("warm re-solve: %d broken arcs repaired by shortest paths", len(broken))

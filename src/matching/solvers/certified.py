@@ -139,25 +139,31 @@ def prices(m, i, j, c, left, mentor_of, limit: int | None = None, near=None):
     return u, v, steps
 
 
-def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int) -> np.ndarray:
-    """Mentees whose left-out pairs might break a price constraint; ``bound`` proves the rest.
+def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int, col=None) -> np.ndarray:
+    """Mentees whose left-out pairs might break a price constraint; the bounds prove the rest.
 
-    ``bound[i]`` caps ``score - refs[ref_of[i]][j]`` over mentee ``i``'s pairs left out, and
-    no score exceeds ``top``: a left-out pair breaks ``score - v[j] <= slack[i]`` only at a
-    mentor with ``v[j] < top - slack[i]``, and there ``score - v[j]`` is at most ``bound[i]``
-    plus the largest price drop since that reference among those mentors.
+    A pair ``(i, j)`` left out scores at most ``bound[i] + refs[ref_of[i]][j]`` (the row's
+    bound from its last scan), at most ``col[j]`` (the mentor's bound, when known) and at
+    most ``top``. It breaks ``score - v[j] <= slack[i]`` only at a mentor with a seat where
+    ``refs[r][j] - v[j] > slack[i] - bound[i]`` and ``min(col[j], top) - v[j] > slack[i]``
+    both hold: one sort of the mentors by the first, a running maximum of the second.
     """
     rows = np.flatnonzero(free & (bound != NO_BOUND))
-    if not seats.any() or not len(rows):
+    mentors = seats if col is None else seats & (col != NO_BOUND)
+    if not mentors.any() or not len(rows):
         return np.zeros(0, np.int64)
-    order = np.argsort(v[seats], kind="stable")
-    reach = np.searchsorted(v[seats][order], top - slack[rows], "left")  # mentors within reach
-    drop = np.zeros(len(rows), np.int64)
+    cap = np.full(int(mentors.sum()), top, np.int64) if col is None else np.minimum(col[mentors], top)
+    b = cap - v[mentors]
+    keep = np.zeros(len(rows), bool)
     for r in unique(ref_of[rows]).tolist():
-        mine = (ref_of[rows] == r) & (reach > 0)
-        largest = np.maximum.accumulate((refs[r][seats] - v[seats])[order])
-        drop[mine] = largest[reach[mine] - 1]
-    return rows[(reach > 0) & (bound[rows] + drop > slack[rows])]
+        mine = np.flatnonzero(ref_of[rows] == r)
+        a = refs[r][mentors] - v[mentors]
+        order = np.argsort(-a, kind="stable")
+        most_b = np.maximum.accumulate(b[order])
+        x = rows[mine]
+        above = np.searchsorted(-a[order], bound[x] - slack[x], "left")  # mentors with a > slack - bound
+        keep[mine] = (above > 0) & (most_b[np.maximum(above - 1, 0)] > slack[x])
+    return rows[keep]
 
 
 def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
@@ -189,7 +195,8 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
 
 
 def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1,
-                    bound_price: np.ndarray | None = None):
+                    bound_price: np.ndarray | None = None, mentor_bound: np.ndarray | None = None,
+                    exact_scan: bool = False):
     """Solve ``problem`` (a sparse graph) and prove the answer optimal over every allowed pair.
 
     Parameters
@@ -207,6 +214,12 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
         Allowed pairs in the full problem (recorded only).
     bound_price : ndarray of int64, optional
         Mentor prices ``bound`` was taken at: it caps ``score - bound_price[j]`` (default 0).
+    mentor_bound : ndarray of int64, optional
+        Per mentor, no allowed pair missing from ``problem`` scores more (``NO_BOUND``: none
+        missing); fewer mentees need a scan.
+    exact_scan : bool
+        ``scan`` is as fast at exact prices as at small ones (the compiled pass): no first
+        pass at prices capped at ``PRICE_CAP``.
 
     Returns
     -------
@@ -242,9 +255,9 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             t1 = time.perf_counter()
             slack = u - weight * prio
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
-            rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]))
+            rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]), mentor_bound)
             keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
-            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m)
+            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan)
             rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
                            "bellman_ford_steps": steps, "rows_scanned": int(len(rows)),
                            "pairs_found": int(len(fresh[0])),
@@ -278,12 +291,12 @@ def _joined(first, i, j, score, m):
     return i[new], j[new], score[new]
 
 
-def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m):
+def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan=False):
     """Scan ``rows`` at prices ``v``; update their bounds; new pairs and how many break a price.
 
     Prices are capped at ``PRICE_CAP`` first (cheap small integers); a row whose bound the
-    cap left inconclusive is scanned again at its exact prices. A ``scan`` whose
-    ``exact_prices`` attribute is true (the compiled pass) takes exact prices at once.
+    cap left inconclusive is scanned again at its exact prices; with ``exact_scan``, exact
+    prices at once.
     """
     none = (np.zeros(0, np.int64),) * 3
     if not len(rows):
@@ -291,7 +304,7 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     top = int(v[seats].max(initial=0)) + int(score_range[1]) - int(score_range[0]) + 1
     exact = np.where(seats, v, top)  # mentors without a seat rank below every other
     found = []
-    for price in ((exact,) if getattr(scan, "exact_prices", False) else (np.minimum(exact, PRICE_CAP), exact)):
+    for price in ((exact,) if exact_scan else (np.minimum(exact, PRICE_CAP), exact)):
         ni, nj, ns, nb = scan(rows, price)
         bound[rows], ref_of[rows] = nb, len(refs)
         refs.append(price)
