@@ -9,7 +9,11 @@ the first and last flow graph; pairs scored),
 and, in the same process and on the same cohort:
 
 * ``score-pass``: one pass scoring every pair with numpy, no solving (the floor, median of
-  at least 3 passes; ``x floor`` is the median ``match()`` over it);
+  at least 3 passes; ``x floor`` is the median ``match()`` over it). A pass builds the numpy
+  kernel's merged look-up tables first, then scores every block; the JSON records the
+  seconds of the first part of each pass (``score_pass_tables``): on this VM fresh memory
+  costs page faults, so that part varies most between runs. ``match()`` on a large cohort
+  does not build them (its compiled pass reads the small tables as they are);
 * ``scipy``: ``scipy.optimize.linear_sum_assignment`` on the dense matrix of the same
   candidates (mentors expanded into seats, same lexicographic objective), solve time
   only; its optimum must equal ours;
@@ -75,8 +79,9 @@ def _dense_scipy(cohort, settings, result, budget_bytes: float):
     return seconds, int(prio[rows[got]].sum()), int(round((value[got] - weight * prio[rows[got]]).sum()))
 
 
-def _score_pass(cohort, settings) -> float:
-    """Seconds to score every pair once (allowed mask and integer totals), no solving."""
+def _score_pass(cohort, settings) -> tuple:
+    """Seconds to score every pair once (allowed mask and integer totals), no solving: the
+    numpy kernel's tables built, then every block scored. Returns ``(total, tables)``."""
     import numpy as np
 
     from matching.scoring import kernel
@@ -84,9 +89,10 @@ def _score_pass(cohort, settings) -> float:
     kernel._CACHE[0] = None
     started = time.perf_counter()
     kern = kernel.kernel_for(cohort, settings)
+    built = time.perf_counter() - started
     blocks = kernel.blocks(np.arange(len(cohort.mentees)), len(cohort.mentors))
     kernel.map_blocks(kern, lambda rows: int(np.count_nonzero(kern.score(rows)[1])), blocks)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, built
 
 
 def _greedy(result):
@@ -129,8 +135,9 @@ def worker(n: int, repeats: int, seed: int, scipy_max: int, budget_gb: float) ->
                complete=bool(result.candidates.complete), certificate={k: v for k, v in cert.items() if k != "detail"},
                rounds=cert.get("detail", []))
     # the floor, a median of at least 3 passes (one pass varies by up to 1.5x on a shared machine)
-    passes = [_score_pass(result.cohort, result.settings) for _ in range(max(3, repeats))]
-    out["score_pass"], out["score_passes"] = statistics.median(passes), passes
+    passes, tables = zip(*[_score_pass(result.cohort, result.settings) for _ in range(max(3, repeats))])
+    out["score_pass"], out["score_passes"] = statistics.median(passes), list(passes)
+    out["score_pass_tables"] = list(tables)  # of each pass, the seconds spent building the numpy tables
     out["greedy_seconds"], out["greedy_matched"], out["greedy_score"] = _greedy(result)
     if n <= scipy_max:
         dense = _dense_scipy(result.cohort, result.settings, result, budget_gb * 2**30)
