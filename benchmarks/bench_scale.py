@@ -86,7 +86,7 @@ def _score_pass(cohort, settings) -> tuple:
 
     from matching.scoring import kernel
 
-    kernel._CACHE[0] = None
+    kernel._CACHE[:] = [None, None]  # every pass builds its tables afresh
     started = time.perf_counter()
     kern = kernel.kernel_for(cohort, settings)
     built = time.perf_counter() - started

@@ -166,6 +166,22 @@ def test_sparse_path_with_a_user_criterion_keeps_the_numpy_selection(seed):
     check_valid(sparse, cohort, s)
 
 
+def test_numpy_sparse_path_builds_each_kernel_once(monkeypatch):
+    """Regression: with a user criterion the sparse path asks for the unmerged kernel, finds
+    the compiled pass cannot read it and takes the merged one; with one cache slot for both
+    the two evicted each other and every certificate round rebuilt both."""
+    e, m, r = make_cohort(60, 40, seed=3, collide=True)
+    senior = {"senior": lambda a, b: (b.level[None, :] - a.level[:, None]) / 7.0}
+    cohort = load_cohort(e, m, relatedness=r, extra_criteria=senior)
+    built = []
+    real = kernel.Kernel.__init__
+    monkeypatch.setattr(kernel.Kernel, "__init__", lambda self, *a, **kw: (built.append(kw), real(self, *a, **kw))[1])
+    with forced_sparse(2, 1):
+        result = solve_cohort(cohort, Settings())
+    assert result.info.extra["certificate"]["rounds"] >= 2
+    assert sorted(kw.get("merge", True) for kw in built) == [False, True]
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_quick_weight_that_trades_priority_for_score_falls_back_to_the_full_weight(seed, monkeypatch, caplog):
     """A cold solve weighs priority lightly first; with no weight at all (``QUICK = 0``) its

@@ -258,16 +258,18 @@ def _merged(looks: list) -> list:
     return looks
 
 
-_CACHE: list = [None]
+#: The last kernel built of each layout: ``_CACHE[merge]`` is ``(cohort, settings, kernel)``.
+_CACHE: list = [None, None]
 
 
 def kernel_for(cohort: Cohort, settings: Settings, *, merge: bool = True) -> Kernel:
-    """The kernel of the last (cohort, settings, merge) seen (all immutable; thread-safe)."""
-    last = _CACHE[0]
-    if last is not None and last[0] is cohort and last[1] is settings and last[2] == merge:
-        return last[3]
+    """The kernel of the last (cohort, settings) seen with this ``merge`` (all immutable;
+    thread-safe). Each layout keeps its own slot, so asking for one never evicts the other."""
+    last = _CACHE[merge]
+    if last is not None and last[0] is cohort and last[1] is settings:
+        return last[2]
     kern = Kernel(cohort, settings, merge=merge)
-    _CACHE[0] = (cohort, settings, merge, kern)
+    _CACHE[merge] = (cohort, settings, kern)
     return kern
 
 
