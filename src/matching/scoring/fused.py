@@ -89,32 +89,36 @@ def mentor_heaps(m: int, size: int, parts: int):
     return np.full((parts, m, size), NO_BOUND, np.int64), np.full((parts, m, size), -1, np.int64)
 
 
-def mentor_best(heaps):
-    """Each mentor's best rows over all parts' heaps: ``(row, mentor, total)``, the same
-    whatever the parts (keys order every pair; of equal totals, the earlier row).
-    See :func:`mentor_bound` for what the rows left out may score."""
+def _kept(heaps):
+    """Each mentor's ``size`` best ``(key, row)`` over all parts' heaps, best first (keys
+    order every pair, so the same whatever the parts; empty entries are ``NO_BOUND``, -1)."""
     ck, cr = heaps
     parts, m, size = ck.shape
     key = ck.transpose(1, 0, 2).reshape(m, parts * size)
     row = cr.transpose(1, 0, 2).reshape(m, parts * size)
     order = np.argsort(~key, axis=1, kind="stable")[:, :size]  # ~: descending, no overflow at NO_BOUND
-    key, row = np.take_along_axis(key, order, 1), np.take_along_axis(row, order, 1)
-    j = np.broadcast_to(np.arange(m)[:, None], key.shape)
-    has = row >= 0
+    return np.take_along_axis(key, order, 1), np.take_along_axis(row, order, 1)
+
+
+def mentor_best(heaps):
+    """Each mentor's best rows over all parts' heaps: ``(row, mentor, total)``, the same
+    whatever the parts (of equal totals, the earlier row). See :func:`mentor_bound` for
+    what the rows left out may score."""
     from ._fused_loops import TIE_BITS
 
+    key, row = _kept(heaps)
+    j = np.broadcast_to(np.arange(key.shape[0])[:, None], key.shape)
+    has = row >= 0
     return row[has], j[has].astype(np.int64), key[has] >> TIE_BITS
 
 
 def mentor_bound(heaps) -> np.ndarray:
     """Per mentor, a bound on the total of every pair offered to its heaps and not kept:
     the lowest total kept when a heap is full (``NO_BOUND`` when every pair offered was kept)."""
-    ck, _ = heaps
-    parts, m, size = ck.shape
-    key = np.sort(ck.transpose(1, 0, 2).reshape(m, parts * size), axis=1)[:, parts * size - size]
     from ._fused_loops import TIE_BITS
 
-    return np.where(key == NO_BOUND, NO_BOUND, key >> TIE_BITS)
+    last = _kept(heaps)[0][:, -1]
+    return np.where(last == NO_BOUND, NO_BOUND, last >> TIE_BITS)
 
 
 def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):

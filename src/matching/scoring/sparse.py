@@ -216,7 +216,8 @@ def _sparse(cohort: Cohort, settings: Settings, kern: Kernel, k: int) -> Candida
     i, j, total = i[first], j[first], total[first]
     lo = kern.bounds[0] if kern.bounds else int(total.min(initial=0))
     return Candidates(criterion_names(cohort), i, j, None, total, False, bound,
-                      int(per_mentee.sum()), per_mentee, per_mentor, (min(lo, int(total.min(initial=0))), best), col)
+                      int(per_mentee.sum()), per_mentee, per_mentor, (min(lo, int(total.min(initial=0))), best),
+                      mentor_bound=col)
 
 
 def sparse_kernel(cohort: Cohort, settings: Settings) -> Kernel:
