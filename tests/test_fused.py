@@ -27,6 +27,10 @@ from generate import make_cohort  # noqa: E402
 
 pytest.importorskip("numba")
 
+from matching.scoring._fused_loops import BLOCK  # noqa: E402
+
+BLOCK_ROWS = BLOCK * 3 // 2  # mentees per block of mentors (the cohorts have 2 mentors per 3 mentees)
+
 SETTINGS = [{}, {"require_more_experience": False}, {"allow_same_area": True},
             {"weights": {"preference": 0, "competency": 2.5, "cross_race": -0.5}}]
 
@@ -46,6 +50,20 @@ def _brute(kern, cohort):
        k=st.integers(1, 6), mk=st.integers(1, 4), parts=st.integers(1, 3), cut=st.integers(0, 60),
        priced=st.booleans(), merge=st.booleans())
 def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced, merge):
+    _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge)
+
+
+@hsettings(max_examples=12, deadline=None)
+@given(n=st.integers(4 * BLOCK_ROWS, 6 * BLOCK_ROWS), seed=st.integers(0, 2**16),
+       which=st.integers(0, len(SETTINGS) - 1), k=st.integers(1, 6), mk=st.integers(1, 4),
+       priced=st.booleans())
+def test_walks_over_many_blocks_equal_brute_force(n, seed, which, k, mk, priced):
+    """Enough mentors for several blocks of a walk (``_fused_loops.BLOCK``) on both sides of
+    its wrap-around, so that whole blocks are passed over by their maximum."""
+    _check_top_pairs(n, seed, which, k, mk, 2, n // 3, priced, False)
+
+
+def _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge):
     e, m, r = make_cohort(n, seed=seed, capacity=(0, 2), n_preferences=3)
     cohort = load_cohort(e, m, relatedness=r)
     kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]), merge=merge)

@@ -120,32 +120,72 @@ def _offset(i, m):
     return np.int64(x % np.uint64(max(m, 1)))
 
 
+#: Pairs per block of a walk: a block whose best value cannot enter a heap is passed over
+#: by one vectorized maximum instead of a comparison per pair.
+BLOCK = 64
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _block_best(acc, out, price, a, b):
+    """The best ``acc - price`` over allowed pairs ``a..b-1`` (``NO_BOUND``: none); vectorized."""
+    best = NO_BOUND
+    for j in range(a, b):
+        w = np.int64(acc[j]) - price[j]
+        best = max(best, w if acc[j] != out else NO_BOUND)
+    return best
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _walk(acc, out, price, k, hv, hj, lo, hi, t, size, dropped, floor):
+    """:func:`_pick`'s walk over mentors ``lo..hi-1`` (walk steps from ``t``), in blocks."""
+    j = lo
+    while j < hi:
+        e = min(j + BLOCK, hi)
+        if size == k:
+            best = _block_best(acc, out, price, j, e)
+            if best <= floor:  # nothing here enters the heap: one maximum for the block
+                dropped = max(dropped, best)
+                t += e - j
+                j = e
+                continue
+        for q in range(j, e):
+            w = np.int64(acc[q]) - price[q]
+            if w <= floor and size == k:
+                if w > dropped and acc[q] != out:
+                    dropped = w
+            elif acc[q] != out:
+                key = (w << TIE_BITS) | (TIE_MASK - ((t + q - j) & TIE_MASK))
+                size, gone = _push(hv, hj, size, k, key, q)
+                if gone != NO_BOUND:
+                    dropped = max(dropped, gone >> TIE_BITS)
+                if size == k:
+                    floor = hv[0] >> TIE_BITS
+        t += e - j
+        j = e
+    return t, size, dropped, floor
+
+
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _pick(i, acc, out, price, k, hv, hj):
     """The ``k`` best ``acc - price`` into the heap, as keys ``value * 2**TIE_BITS + tie``
     where the tie part falls along the row's walk (from :func:`_offset`, wrapping
     around): of equal values the first walked are kept. Returns ``(kept, best value
-    dropped)``. Once the heap is full, a pair at or below its worst value costs one
-    comparison; pairs not allowed fall below every value, so that branch stays predictable."""
+    dropped)``. Once the heap is full, a block of pairs none of which beats its worst
+    value costs one vectorized maximum; pairs not allowed fall below every value."""
     m = acc.shape[0]
-    size, dropped, floor = 0, NO_BOUND, NO_BOUND
-    j = _offset(i, m)
-    for t in range(m):
-        if j == m:
-            j = 0
-        w = np.int64(acc[j]) - price[j]
-        if w <= floor and size == k:
-            if w > dropped and acc[j] != out:
-                dropped = w
-        elif acc[j] != out:
-            key = (w << TIE_BITS) | (TIE_MASK - (t & TIE_MASK))
-            size, gone = _push(hv, hj, size, k, key, j)
-            if gone != NO_BOUND:
-                dropped = max(dropped, gone >> TIE_BITS)
-            if size == k:
-                floor = hv[0] >> TIE_BITS
-        j += 1
+    start = _offset(i, m)
+    t, size, dropped, floor = _walk(acc, out, price, k, hv, hj, start, m, 0, 0, NO_BOUND, NO_BOUND)
+    t, size, dropped, floor = _walk(acc, out, price, k, hv, hj, 0, start, t, size, dropped, floor)
     return size, dropped
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _block_enters(acc, floor, a, b):
+    """Whether some pair ``a..b-1`` beats its mentor's ``floor`` (vectorized)."""
+    most = np.int64(-1)
+    for j in range(a, b):
+        most = max(most, np.int64(acc[j]) - floor[j])
+    return most > 0
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
@@ -153,15 +193,21 @@ def _mentor_side(i, acc, out, ck, cr, floor):
     """Offer row ``i`` to each mentor's heap of its best rows (keys as in :func:`_pick`).
 
     ``floor[j]`` is the value of mentor ``j``'s worst kept key: a pair must beat it to
-    enter (equal values keep the rows seen first), so most pairs cost one comparison."""
-    for j in range(acc.shape[0]):
-        if acc[j] <= floor[j]:
+    enter (equal values keep the rows seen first); a block of mentors none of which
+    it beats costs one vectorized maximum."""
+    m = acc.shape[0]
+    for a in range(0, m, BLOCK):
+        b = min(a + BLOCK, m)
+        if not _block_enters(acc, floor, a, b):
             continue
-        key = (np.int64(acc[j]) << TIE_BITS) | (TIE_MASK - (i & TIE_MASK))  # ties: the earlier row
-        if key > ck[j, 0]:
-            ck[j, 0], cr[j, 0] = key, i
-            _sift_down(ck[j], cr[j], ck.shape[1])
-            floor[j] = max(ck[j, 0] >> TIE_BITS, out)
+        for j in range(a, b):
+            if acc[j] <= floor[j]:
+                continue
+            key = (np.int64(acc[j]) << TIE_BITS) | (TIE_MASK - (i & TIE_MASK))  # ties: the earlier row
+            if key > ck[j, 0]:
+                ck[j, 0], cr[j, 0] = key, i
+                _sift_down(ck[j], cr[j], ck.shape[1])
+                floor[j] = max(ck[j, 0] >> TIE_BITS, out)
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
