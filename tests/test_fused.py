@@ -32,7 +32,8 @@ from matching.scoring._fused_loops import BLOCK  # noqa: E402
 BLOCK_ROWS = BLOCK * 3 // 2  # mentees per block of mentors (the cohorts have 2 mentors per 3 mentees)
 
 SETTINGS = [{}, {"require_more_experience": False}, {"allow_same_area": True},
-            {"weights": {"preference": 0, "competency": 2.5, "cross_race": -0.5}}]
+            {"weights": {"preference": 0, "competency": 2.5, "cross_race": -0.5}},
+            {"weights": {"competency": 0}}]  # no competency bit sets
 
 
 def _brute(kern, cohort):
@@ -48,27 +49,39 @@ def _brute(kern, cohort):
 @hsettings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 60), seed=st.integers(0, 2**16), which=st.integers(0, len(SETTINGS) - 1),
        k=st.integers(1, 6), mk=st.integers(1, 4), parts=st.integers(1, 3), cut=st.integers(0, 60),
-       priced=st.booleans(), merge=st.booleans())
-def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced, merge):
-    _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge)
+       priced=st.booleans(), merge=st.booleans(), pair=st.booleans())
+def test_top_pairs_equal_brute_force(n, seed, which, k, mk, parts, cut, priced, merge, pair):
+    _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge, pair)
 
 
 @hsettings(max_examples=12, deadline=None)
 @given(n=st.integers(4 * BLOCK_ROWS, 6 * BLOCK_ROWS), seed=st.integers(0, 2**16),
        which=st.integers(0, len(SETTINGS) - 1), k=st.integers(1, 6), mk=st.integers(1, 4),
-       priced=st.booleans())
-def test_walks_over_many_blocks_equal_brute_force(n, seed, which, k, mk, priced):
+       priced=st.booleans(), pair=st.booleans())
+def test_walks_over_many_blocks_equal_brute_force(n, seed, which, k, mk, priced, pair):
     """Enough mentors for several blocks of a walk (``_fused_loops.BLOCK``) on both sides of
     its wrap-around, so that whole blocks are passed over by their maximum."""
-    _check_top_pairs(n, seed, which, k, mk, 2, n // 3, priced, False)
+    _check_top_pairs(n, seed, which, k, mk, 2, n // 3, priced, False, pair)
 
 
-def _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge):
+def _tables(kern, pair: bool):
+    """The compiled layout, with the first two look-ups read as one (``pair``) or not."""
+    kept = fused.PAIR_TABLE
+    fused.PAIR_TABLE = kept if pair else 0
+    try:
+        tables = fused.FusedTables(kern)
+    finally:
+        fused.PAIR_TABLE = kept
+    assert (tables.pair[0].size > 0) == (pair and tables.n_looks >= 2)
+    return tables
+
+
+def _check_top_pairs(n, seed, which, k, mk, parts, cut, priced, merge, pair=True):
     e, m, r = make_cohort(n, seed=seed, capacity=(0, 2), n_preferences=3)
     cohort = load_cohort(e, m, relatedness=r)
     kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]), merge=merge)
     assert fused.supports(kern)  # the built-in criteria and rules run compiled (merged tables or not)
-    tables = fused.tables_for(kern)
+    tables = _tables(kern, pair)
     rng = np.random.default_rng(seed)
     price = rng.integers(0, 3000, len(cohort.mentors)) if priced else None
     heaps = fused.mentor_heaps(tables.m, mk, parts)

@@ -79,7 +79,11 @@ def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm
     re = rank_e[i]
     r1, r2, r3 = t1[e1[i]], t2[e2[i]], t3[e3[i]]  # a missing look-up is a one-entry table of 0
     bi, ci = be[i], ct_row[i]
-    if bits and n_looks <= 2:  # competency goals met: a table by (goals, goals met), met counted by bits
+    if bits and n_looks == 1:  # competency goals met: a table by (goals, goals met), met counted by bits
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]] + ct[ci + _popcount(bi & bm[j])]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    elif bits and n_looks == 2:
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]] + ct[ci + _popcount(bi & bm[j])]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
@@ -87,7 +91,11 @@ def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]] + r3[m3[j]] + ct[ci + _popcount(bi & bm[j])]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
-    elif n_looks <= 2:
+    elif n_looks == 1:
+        for j in range(acc.shape[0]):
+            v = r1[m1[j]]
+            acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    elif n_looks == 2:
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
@@ -211,11 +219,26 @@ def _mentor_side(i, acc, out, ck, cr, floor):
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
+def _pair_row(r12, r1, r2):
+    """The first two look-ups of a row as one: ``r12[a * len(r2) + b] = r1[a] + r2[b]``."""
+    w = r2.shape[0]
+    for a in range(r1.shape[0]):
+        for b in range(w):
+            r12[0, a * w + b] = r1[a] + r2[b]
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
 def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
-             bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out):
+             bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out,
+             m12, zero_e):
     """Per row its ``k`` best pairs by ``total - price`` (mentor, total) and the best value
     dropped, and the best total; with ``mentor_side``, each row offered to each mentor's
     heap of its best rows (``ck``, ``cr``: mentor x size, updated in place).
+
+    With ``m12`` (each mentor's codes of the first two look-ups as one, ``m1 * t2.shape[1] +
+    m2``; empty: not used), the row's first two look-ups are added up once per row into one
+    small table (rebuilt only when the row's codes change), so each pair costs one look-up
+    fewer (``zero_e``: zeros, the row's code in that one-row table).
 
     Runs without the GIL: callers run parts of the rows on threads of their own (no
     threading layer, so it is safe in threads and in forked processes alike)."""
@@ -231,9 +254,21 @@ def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m
         for j in range(m):
             floor[j] = max(ck[j, 0] >> TIE_BITS, out)
     top = NO_BOUND
+    merged = m12.shape[0] > 0
+    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if merged else 1), t1.dtype)
+    last1, last2 = -1, -1
     for r in range(n_rows):
-        top = max(top, _fill(rows[r], acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
-                             ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut))
+        i = rows[r]
+        if merged:
+            if e1[i] != last1 or e2[i] != last2:
+                _pair_row(r12, t1[e1[i]], t2[e2[i]])
+                last1, last2 = e1[i], e2[i]
+            best = _fill(i, acc, out, n_looks - 1, r12, zero_e, m12, t3, e3, m3, t3, e3, m3, bits, be, bm,
+                         ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+        else:
+            best = _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
+                         ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+        top = max(top, best)
         size, bound[r] = _pick(rows[r], acc, out, price, k, hv, hj)
         for q in range(size):
             out_j[r, q] = hj[q]

@@ -33,6 +33,9 @@ PRICE_LIMIT = 1 << 40
 #: Parts the rows are split into, each run on a thread of its own (the compiled loop
 #: releases the GIL); results do not depend on it.
 PARTS = 2
+#: Largest one-row table the compiled loop builds to look up two of the kernel's tables at
+#: once (entries; 32 KB of int32, so that it stays in the first-level cache).
+PAIR_TABLE = 8192
 
 
 def supports(kern) -> bool:
@@ -73,6 +76,20 @@ class FusedTables:
         self.cut = int(kern.cut)
         self.out = dt.type(np.iinfo(dt).min)  # a pair not allowed (below the kernel's cut)
         self.m = m
+        self.pair = _pair_codes(looks, self.n_looks, dt, n)
+
+
+def _pair_codes(looks, n_looks: int, dt, n: int):
+    """``(m12, zeros)`` for the compiled loop's one look-up in place of the first two (see
+    :func:`~matching.scoring._fused_loops.top_rows`), when that one-row table is small
+    (``PAIR_TABLE`` entries, so it stays in the fastest cache) and its sums fit ``dt``;
+    else empty arrays (the two look-ups stay)."""
+    (t1, _, m1), (t2, _, m2) = looks[0], looks[1]
+    size = t1.shape[1] * t2.shape[1]
+    most = int(np.abs(t1).max(initial=0)) + int(np.abs(t2).max(initial=0))
+    if n_looks < 2 or size > PAIR_TABLE or most >= np.iinfo(dt).max:
+        return np.zeros(0, np.int32), np.zeros(n, np.int32)
+    return (m1.astype(np.int64) * t2.shape[1] + m2).astype(np.int32), np.zeros(n, np.int32)
 
 
 def tables_for(kern) -> FusedTables:
@@ -142,7 +159,7 @@ def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
     def run(p):
         return loops.top_rows(rows[cuts[p]:cuts[p + 1]], price, k, heaps is not None, side[0][p], side[1][p],
                               tables.n_looks, *tables.looks, *tables.bits, *tables.sp, *tables.rules,
-                              tables.cut, tables.out)
+                              tables.cut, tables.out, *tables.pair)
 
     if parts > 1 and len(rows) >= 2 * parts:
         with ThreadPoolExecutor(min(parts, THREADS)) as pool:
