@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
@@ -178,3 +179,35 @@ def test_compiled_pass_is_safe_in_threads_and_forked_processes():
                                                    range(8)))
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply_async(_top_in_child, ((tables, rows),)).get(timeout=120) == want
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 6 * BLOCK_ROWS), seed=st.integers(0, 2**16), which=st.integers(0, len(SETTINGS) - 1),
+       k=st.integers(1, 6), priced=st.booleans(), pair=st.booleans())
+def test_scans_within_the_first_mentors_of_an_order_equal_brute_force(n, seed, which, k, priced, pair):
+    """``top_pairs(within=...)``: each row scanned over the first ``lens[r]`` mentors of an
+    order only (the certificate's scans, see ``certified._prefixes``); pairs and bound cover
+    exactly those mentors, whatever the order and lengths."""
+    e, m, r = make_cohort(n, seed=seed, capacity=(0, 2), n_preferences=3, collide=True)
+    rng = np.random.default_rng(seed)
+    bans = pd.DataFrame({"mentee_id": rng.choice(e["id"], 3 * n), "mentor_id": rng.choice(m["id"], 3 * n)})
+    cohort = load_cohort(e, m, relatedness=r, exclusions=bans.drop_duplicates())  # and people in both tables
+    assert len(cohort.exclusions.j)
+    kern = kernel.Kernel(cohort, Settings.from_dict(SETTINGS[which]), merge=False)
+    tables = _tables(kern, pair)
+    n_m = len(cohort.mentors)
+    price = rng.integers(0, 3000, n_m) if priced else np.zeros(n_m, np.int64)
+    order = rng.permutation(n_m)
+    rows = rng.permutation(len(cohort.mentees))[: max(1, len(cohort.mentees) // 2)]
+    lens = rng.integers(0, n_m + 1, len(rows))
+    i, j, total, bound, _ = fused.top_pairs(tables, rows, price, k, within=(fused.Ordered(tables, order), lens))
+    full = _brute(kern, cohort)
+    assert (full[i, j] == total).all() and (total > NO_BOUND).all()
+    for at, row in enumerate(rows):
+        subset = order[: lens[at]]
+        ok = subset[full[row, subset] > NO_BOUND]
+        values = np.sort(full[row, ok] - price[ok])[::-1]
+        mine = j[i == row]
+        assert np.isin(mine, subset).all()
+        assert np.array_equal(np.sort(total[i == row] - price[mine])[::-1], values[:k])
+        assert bound[at] == (values[k] if len(values) > k else NO_BOUND)

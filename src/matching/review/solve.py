@@ -177,13 +177,15 @@ def _certify(cohort: Cohort, settings: Settings, cands: Candidates) -> tuple[Can
 
     Returns the candidate set grown by the pairs the certificate added, and the optimum.
     """
-    def scan(rows, price):
-        return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K)
+    compiled = fused.supports(sparse_kernel(cohort, settings))
+
+    def scan(rows, price, within=None):
+        return best_reduced(cohort, settings, rows, price, k=scoring.SCAN_K, within=within)
 
     assignment, i, j, _ = solve_certified(make_problem(cohort, settings, cands), bound=cands.bound,
                                           score_range=cands.score_range, scan=scan, n_allowed=cands.n_allowed,
                                           mentor_bound=cands.mentor_bound,
-                                          exact_scan=fused.supports(sparse_kernel(cohort, settings)))
+                                          exact_scan=compiled, scan_within=compiled)
     return _with_pairs(cohort, settings, cands, i, j), assignment
 
 

@@ -103,13 +103,15 @@ def _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm
         for j in range(acc.shape[0]):
             v = r1[m1[j]] + r2[m2[j]] + r3[m3[j]]
             acc[j] = v if (v > cut) & (rank_m[j] > re) else out
+    m = acc.shape[0]  # the mentors scored: all, or the first of an order (see :func:`top_rows_within`)
     for p in range(sp_ptr[i], sp_ptr[i + 1]):
-        if acc[sp_j[p]] != out:
+        if sp_j[p] < m and acc[sp_j[p]] != out:
             acc[sp_j[p]] += sp_u[p]
-    if self_m[i] >= 0:
+    if 0 <= self_m[i] < m:
         acc[self_m[i]] = out
     for p in range(ex_ptr[i], ex_ptr[i + 1]):
-        acc[ex_j[p]] = out
+        if ex_j[p] < m:
+            acc[ex_j[p]] = out
     top = out
     for j in range(acc.shape[0]):
         top = max(top, acc[j])
@@ -276,3 +278,43 @@ def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m
         if mentor_side:
             _mentor_side(rows[r], acc, out, ck, cr, floor)
     return out_j, out_v, bound, top
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def top_rows_within(rows, lens, price, k, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
+                    bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out,
+                    m12, zero_e):
+    """:func:`top_rows` over the first ``lens[r]`` mentors only, for each row ``r``: the
+    mentor-side arrays (``m1``, ``m2``, ``m3``, ``bm``, ``rank_m``, ``price``, ``m12``) are
+    given in an order of the caller's, and the mentor columns of ``sp_j``, ``self_m`` and
+    ``ex_j`` as positions in it. Returns ``(positions, totals, bound)``; the bound covers
+    the row's pairs within its first ``lens[r]`` mentors that were not returned."""
+    n_rows, m = rows.shape[0], m1.shape[0]
+    out_j = np.full((n_rows, k), -1, np.int64)
+    out_v = np.zeros((n_rows, k), np.int64)
+    bound = np.full(n_rows, NO_BOUND, np.int64)
+    hv = np.empty(k, np.int64)
+    hj = np.empty(k, np.int64)
+    acc = np.empty(m, t1.dtype)
+    merged = m12.shape[0] > 0
+    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if merged else 1), t1.dtype)
+    last1, last2 = -1, -1
+    for r in range(n_rows):
+        i, size = rows[r], lens[r]
+        if size <= 0:
+            continue
+        part = acc[:size]
+        if merged:
+            if e1[i] != last1 or e2[i] != last2:
+                _pair_row(r12, t1[e1[i]], t2[e2[i]])
+                last1, last2 = e1[i], e2[i]
+            _fill(i, part, out, n_looks - 1, r12, zero_e, m12, t3, e3, m3, t3, e3, m3, bits, be, bm,
+                  ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+        else:
+            _fill(i, part, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
+                  ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+        kept, bound[r] = _pick(i, part, out, price, k, hv, hj)
+        for q in range(kept):
+            out_j[r, q] = hj[q]
+            out_v[r, q] = (hv[q] >> TIE_BITS) + price[hj[q]]
+    return out_j, out_v, bound

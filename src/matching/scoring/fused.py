@@ -25,7 +25,7 @@ import numpy as np
 from .kernel import THREADS
 from .scores import NO_BOUND
 
-__all__ = ["supports", "FusedTables", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "mentor_bound",
+__all__ = ["supports", "FusedTables", "Ordered", "tables_for", "top_pairs", "mentor_heaps", "mentor_best", "mentor_bound",
            "PRICE_LIMIT"]
 
 #: Prices must stay below this (in absolute value) so that ``total - price`` never overflows.
@@ -138,7 +138,28 @@ def mentor_bound(heaps) -> np.ndarray:
     return np.where(last == NO_BOUND, NO_BOUND, last >> TIE_BITS)
 
 
-def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
+class Ordered:
+    """``tables`` with the mentors in ``order`` (a permutation), for scans of the first
+    mentors of that order only (:func:`top_pairs`' ``within``)."""
+
+    def __init__(self, tables: FusedTables, order):
+        order = np.ascontiguousarray(order, np.int64)
+        pos = np.empty(tables.m, np.int64)
+        pos[order] = np.arange(tables.m)
+        t1, e1, m1, t2, e2, m2, t3, e3, m3 = tables.looks
+        flag, be, bm, ct, ct_row = tables.bits
+        sp_ptr, sp_j, sp_u = tables.sp
+        rank_e, rank_m, self_m, ex_ptr, ex_j = tables.rules
+        m12, zero_e = tables.pair
+        self.order = order
+        self.looks = (t1, e1, m1[order], t2, e2, m2[order], t3, e3, m3[order])
+        self.bits = (flag, be, bm[order], ct, ct_row)
+        self.sp = (sp_ptr, pos[sp_j], sp_u)
+        self.rules = (rank_e, rank_m[order], np.where(self_m >= 0, pos[np.maximum(self_m, 0)], -1), ex_ptr, pos[ex_j])
+        self.pair = (m12[order] if len(m12) else m12, zero_e)
+
+
+def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None, within=None):
     """Each of ``rows``' ``k`` best allowed pairs by ``total - price[mentor]``.
 
     Returns ``(i, j, total, bound, best)``: the pairs (sorted by row, then mentor), per
@@ -146,6 +167,10 @@ def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
     left out), and the best total of any allowed pair. With ``heaps`` (from
     :func:`mentor_heaps`), each row is also offered to each mentor's heap of its best
     rows by total (read them with :func:`mentor_best`).
+
+    With ``within=(ordered, lens)`` (an :class:`Ordered` and a length per row), each row
+    is scanned over the first ``lens[r]`` mentors of ``ordered.order`` only: the pairs,
+    and the bound, cover those mentors, and ``best`` is not computed (``NO_BOUND``).
     """
     from . import _fused_loops as loops
 
@@ -155,8 +180,16 @@ def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
     side = heaps if heaps is not None else mentor_heaps(tables.m, 1, PARTS)
     parts = side[0].shape[0]
     cuts = [len(rows) * p // parts for p in range(parts + 1)]
+    if within is not None:
+        ordered, lens = within
+        lens = np.ascontiguousarray(lens, np.int64)
+        price = price[ordered.order]
 
     def run(p):
+        if within is not None:
+            return loops.top_rows_within(rows[cuts[p]:cuts[p + 1]], lens[cuts[p]:cuts[p + 1]], price, k,
+                                         tables.n_looks, *ordered.looks, *ordered.bits, *ordered.sp,
+                                         *ordered.rules, tables.cut, tables.out, *ordered.pair) + (NO_BOUND,)
         return loops.top_rows(rows[cuts[p]:cuts[p + 1]], price, k, heaps is not None, side[0][p], side[1][p],
                               tables.n_looks, *tables.looks, *tables.bits, *tables.sp, *tables.rules,
                               tables.cut, tables.out, *tables.pair)
@@ -169,5 +202,6 @@ def top_pairs(tables: FusedTables, rows, price, k: int, *, heaps=None):
     out_j, out_v, bound = (np.concatenate([d[f] for d in done]) for f in range(3))
     kept = out_j >= 0
     r, _ = np.nonzero(kept)
-    order = np.lexsort((out_j[kept], r))
-    return rows[r][order], out_j[kept][order], out_v[kept][order], bound, max(int(d[3]) for d in done)
+    cols = out_j[kept] if within is None else ordered.order[out_j[kept]]
+    order = np.lexsort((cols, r))
+    return rows[r][order], cols[order], out_v[kept][order], bound, max(int(d[3]) for d in done)

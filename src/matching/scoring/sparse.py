@@ -242,17 +242,24 @@ def candidates_for(cohort: Cohort, settings: Settings, *, limit: int | None = No
     return complete_candidates(cohort, settings, kernel_for(cohort, settings)) if cands.n_allowed <= limit else cands
 
 
-def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
+def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int, within=None):
     """Each mentee's best allowed pairs by ``total - price[mentor]``, over every mentor.
 
     The certificate of optimality's scan (see :mod:`matching.solvers.certified`), in
     row blocks. Returns ``(i, j, total, bound)``: at least ``k`` pairs per mentee in
     ``rows`` where it has as many (at most ``2 k``), and for each of ``rows`` a bound
     on ``total - price`` of its allowed pairs not returned (``NO_BOUND``: none).
+
+    With ``within=(group, orders, lens)`` (per row a group, per group an order of the
+    mentors, per row a length), the compiled pass scans each row over the first
+    ``lens[r]`` mentors of its group's order only, and the bound covers those mentors
+    (the caller bounds the others); the numpy path scans every mentor.
     """
     kern = sparse_kernel(cohort, settings)
     rows = np.asarray(rows, dtype=np.int64)
     price = np.asarray(price, dtype=np.int64)
+    if within is not None and fused.supports(kern) and int(np.abs(price).max(initial=0)) < fused.PRICE_LIMIT:
+        return _within(fused.tables_for(kern), rows, price, k, *within)
 
     def scan(block):
         sel, off = _shifted(kern, *kern.score(block), price)
@@ -267,6 +274,22 @@ def best_reduced(cohort: Cohort, settings: Settings, rows, price, *, k: int):
         found = map_blocks(kern, scan, blocks(rows, len(cohort.mentors)))
     return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
                  for c in range(4))
+
+
+def _within(tables, rows, price, k: int, group, orders, lens):
+    """:func:`best_reduced` over the first mentors of an order per group of rows."""
+    bound = np.full(len(rows), NO_BOUND, np.int64)
+    found = []
+    for g, order in enumerate(orders):
+        at = np.flatnonzero(group == g)
+        if not len(at):
+            continue
+        ordered = fused.Ordered(tables, order)
+        for part in _fused_slices(at, "scoring pairs"):
+            i, j, total, bound[part], _ = fused.top_pairs(tables, rows[part], price, k, within=(ordered, lens[part]))
+            found.append((i, j, total))
+    return tuple(np.concatenate([f[c] for f in found] or [np.zeros(0, np.int64)]).astype(np.int64)
+                 for c in range(3)) + (bound,)
 
 
 def build_candidates(cohort: Cohort, settings: Settings, *, limit: int | None = None,

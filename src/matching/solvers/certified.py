@@ -37,6 +37,7 @@ from ..files import progress
 from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
 from .augment import repair
+from .prefixes import prefixes
 from .warm import optimum
 
 __all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "relax", "NO_BOUND"]
@@ -65,6 +66,9 @@ KEEP = 40
 QUICK = 2
 #: Bellman-Ford passes allowed to prove a warm re-solve optimal before solving from scratch.
 PROOF_STEPS = 200
+#: A scan (with ``scan_within``) scores a mentee's pairs with the mentors where its last
+#: bound leaves room to come within ``(score spread) / NEAR`` of breaking its price.
+NEAR = 160
 
 
 def certificate_weight(n_mentees: int, score_range) -> int:
@@ -196,7 +200,7 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
 
 def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n_allowed: int = -1,
                     bound_price: np.ndarray | None = None, mentor_bound: np.ndarray | None = None,
-                    exact_scan: bool = False):
+                    exact_scan: bool = False, scan_within: bool = False):
     """Solve ``problem`` (a sparse graph) and prove the answer optimal over every allowed pair.
 
     Parameters
@@ -220,6 +224,11 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
     exact_scan : bool
         ``scan`` is as fast at exact prices as at small ones (the compiled pass): no first
         pass at prices capped at ``PRICE_CAP``.
+    scan_within : bool
+        ``scan`` takes ``within=(group, orders, lens)`` and then scores each mentee's pairs
+        with the first ``lens`` mentors of its group's order only (with ``exact_scan``):
+        the mentors where the mentee's last bound leaves room to come within ``spread /
+        NEAR`` of breaking a price (:func:`~matching.solvers.prefixes.prefixes`).
 
     Returns
     -------
@@ -257,7 +266,9 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
             rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]), mentor_bound)
             keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
-            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan)
+            near_by = max(1, spread // NEAR) if scan_within and exact_scan else None
+            fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan,
+                                  near_by)
             rounds.append({"arcs": int(len(i)), "solve": how, "flow_seconds": round(t1 - t0, 4),
                            "bellman_ford_steps": steps, "rows_scanned": int(len(rows)),
                            "pairs_found": int(len(fresh[0])),
@@ -291,12 +302,15 @@ def _joined(first, i, j, score, m):
     return i[new], j[new], score[new]
 
 
-def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan=False):
+def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan=False,
+          near_by=None):
     """Scan ``rows`` at prices ``v``; update their bounds; new pairs and how many break a price.
 
     Prices are capped at ``PRICE_CAP`` first (cheap small integers); a row whose bound the
     cap left inconclusive is scanned again at its exact prices; with ``exact_scan``, exact
-    prices at once.
+    prices at once. With ``near_by``, each row is scanned over the mentors where its last
+    bound leaves room to come within ``near_by`` of breaking its price (the others are
+    bounded by it, see :func:`~matching.solvers.prefixes.prefixes`).
     """
     none = (np.zeros(0, np.int64),) * 3
     if not len(rows):
@@ -305,7 +319,13 @@ def _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m
     exact = np.where(seats, v, top)  # mentors without a seat rank below every other
     found = []
     for price in ((exact,) if exact_scan else (np.minimum(exact, PRICE_CAP), exact)):
-        ni, nj, ns, nb = scan(rows, price)
+        if near_by is not None:
+            group, orders, lens, outside = prefixes(rows, v, seats, bound, ref_of, refs, slack, near_by,
+                                                    int(score_range[1]) - top)
+            ni, nj, ns, nb = scan(rows, price, within=(group, orders, lens))
+            nb = np.maximum(nb, outside)
+        else:
+            ni, nj, ns, nb = scan(rows, price)
         bound[rows], ref_of[rows] = nb, len(refs)
         refs.append(price)
         breaks = ns - v[nj] > slack[ni]
