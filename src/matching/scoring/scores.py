@@ -40,8 +40,9 @@ FULL_LIMIT = 2_000_000
 TOP_K = 30
 #: Mentees kept per mentor (so that mentors few mentees rank highly stay connected).
 MENTOR_K = 15
-#: Pairs per mentee the certificate's scan returns (more pairs, fewer mentees scanned again).
-SCAN_K = 30
+#: Pairs per mentee the certificate's scan returns (more pairs, fewer mentees scanned again
+#: and fewer pairs breaking a price in the next round).
+SCAN_K = 45
 #: ``Candidates.bound`` of a mentee whose every allowed pair is listed.
 NO_BOUND = np.iinfo(np.int64).min
 def to_units(values: np.ndarray) -> np.ndarray:

@@ -54,8 +54,11 @@ PRICE_CAP = 1 << 26
 MAX_ROUNDS = 60
 #: A round is re-solved warm (from the last optimum) when at most this share of the mentees,
 #: or ``WARM_MIN`` pairs, break a price (beyond, a cold solve is about as fast).
-LOCAL = 0.001
+LOCAL = 0.002
 WARM_MIN = 64
+#: Search steps a warm re-solve may take per arc of the flow graph before it gives up (about
+#: half a cold solve's time: 100-odd broken pairs among 100,000 mentees take a third of it).
+WARM_STEPS = 16
 #: Pairs the scan finds join the flow graph when they break a price or come within
 #: ``(score spread) / JOIN`` of it; the others wait aside and are checked every round.
 JOIN = 20
@@ -68,7 +71,7 @@ QUICK = 2
 PROOF_STEPS = 200
 #: A scan (with ``scan_within``) scores a mentee's pairs with the mentors where its last
 #: bound leaves room to come within ``(score spread) / NEAR`` of breaking its price.
-NEAR = 160
+NEAR = 80
 
 
 def certificate_weight(n_mentees: int, score_range) -> int:
@@ -181,7 +184,9 @@ def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
     Returns ``(mentor_of, c, u, v, steps, how)``."""
     c = weight * prio[fi] + fs
     quick = 1 + QUICK * (max(int(fs.max(initial=0)), 0) - min(int(fs.min(initial=0)), 0))
-    tries = [] if warm is None else [("warm", lambda: repair(n, m, fi, fj, fs, prio, left, weight, *warm),
+    budget = WARM_STEPS * (len(fi) + n + m)
+    tries = [] if warm is None else [("warm", lambda: repair(n, m, fi, fj, fs, prio, left, weight, *warm,
+                                                             budget=budget),
                                       "the warm re-solve is not proved optimal for the whole graph")]
     if quick < weight:  # smaller costs solve faster; the prices prove it or a full solve follows
         tries.append(("cold", lambda: optimum(n, m, fi, fj, fs, prio, left, quick),
