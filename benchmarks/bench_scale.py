@@ -203,7 +203,10 @@ def main(argv=None) -> None:
         repeats = a.repeats or (5 if n <= 5000 else 1)
         cmd = [sys.executable, __file__, "--worker", str(n), "--repeats", str(repeats), "--seed", str(a.seed),
                "--scipy-max", str(a.scipy_max), "--scipy-gb", str(a.scipy_gb)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:  # show what the worker said, not just its exit status
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"the worker for {n:,} mentees failed (exit status {done.returncode})")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"done {n:,} mentees", file=sys.stderr, flush=True)
     print(table(results))

@@ -42,7 +42,7 @@ TOP_K = 30
 MENTOR_K = 15
 #: Pairs per mentee the certificate's scan returns (more pairs, fewer mentees scanned again
 #: and fewer pairs breaking a price in the next round).
-SCAN_K = 45
+SCAN_K = 38
 #: ``Candidates.bound`` of a mentee whose every allowed pair is listed.
 NO_BOUND = np.iinfo(np.int64).min
 def to_units(values: np.ndarray) -> np.ndarray:
