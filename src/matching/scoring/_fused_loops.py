@@ -230,6 +230,28 @@ def _pair_row(r12, r1, r2):
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
+def _outputs(n_rows, k):
+    """Per row its ``k`` best (mentor, total) and its bound; a heap of ``k``."""
+    return (np.full((n_rows, k), -1, np.int64), np.zeros((n_rows, k), np.int64),
+            np.full(n_rows, NO_BOUND, np.int64), np.empty(k, np.int64), np.empty(k, np.int64))
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _scored(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm, ct, ct_row,
+            sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, m12, zero_e, r12, codes):
+    """:func:`_fill` for row ``i``; with ``m12``, its first two look-ups read as one from
+    ``r12`` (rebuilt when the row's codes differ from ``codes``, which it updates)."""
+    if m12.shape[0] == 0:
+        return _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
+                     ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+    if e1[i] != codes[0] or e2[i] != codes[1]:
+        _pair_row(r12, t1[e1[i]], t2[e2[i]])
+        codes[0], codes[1] = e1[i], e2[i]
+    return _fill(i, acc, out, n_looks - 1, r12, zero_e, m12, t3, e3, m3, t3, e3, m3, bits, be, bm,
+                 ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
 def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3,
              bits, be, bm, ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, out,
              m12, zero_e):
@@ -245,32 +267,19 @@ def top_rows(rows, price, k, mentor_side, ck, cr, n_looks, t1, e1, m1, t2, e2, m
     Runs without the GIL: callers run parts of the rows on threads of their own (no
     threading layer, so it is safe in threads and in forked processes alike)."""
     n_rows, m = rows.shape[0], m1.shape[0]
-    out_j = np.full((n_rows, k), -1, np.int64)
-    out_v = np.zeros((n_rows, k), np.int64)
-    bound = np.full(n_rows, NO_BOUND, np.int64)
-    hv = np.empty(k, np.int64)
-    hj = np.empty(k, np.int64)
+    out_j, out_v, bound, hv, hj = _outputs(n_rows, k)
     acc = np.empty(m, t1.dtype)
     floor = np.empty(m, np.int64)
     if mentor_side:
         for j in range(m):
             floor[j] = max(ck[j, 0] >> TIE_BITS, out)
     top = NO_BOUND
-    merged = m12.shape[0] > 0
-    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if merged else 1), t1.dtype)
-    last1, last2 = -1, -1
+    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if m12.shape[0] > 0 else 1), t1.dtype)
+    codes = np.full(2, -1, np.int64)
     for r in range(n_rows):
         i = rows[r]
-        if merged:
-            if e1[i] != last1 or e2[i] != last2:
-                _pair_row(r12, t1[e1[i]], t2[e2[i]])
-                last1, last2 = e1[i], e2[i]
-            best = _fill(i, acc, out, n_looks - 1, r12, zero_e, m12, t3, e3, m3, t3, e3, m3, bits, be, bm,
-                         ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
-        else:
-            best = _fill(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
-                         ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
-        top = max(top, best)
+        top = max(top, _scored(i, acc, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm, ct, ct_row,
+                               sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, m12, zero_e, r12, codes))
         size, bound[r] = _pick(rows[r], acc, out, price, k, hv, hj)
         for q in range(size):
             out_j[r, q] = hj[q]
@@ -290,29 +299,17 @@ def top_rows_within(rows, lens, price, k, n_looks, t1, e1, m1, t2, e2, m2, t3, e
     ``ex_j`` as positions in it. Returns ``(positions, totals, bound)``; the bound covers
     the row's pairs within its first ``lens[r]`` mentors that were not returned."""
     n_rows, m = rows.shape[0], m1.shape[0]
-    out_j = np.full((n_rows, k), -1, np.int64)
-    out_v = np.zeros((n_rows, k), np.int64)
-    bound = np.full(n_rows, NO_BOUND, np.int64)
-    hv = np.empty(k, np.int64)
-    hj = np.empty(k, np.int64)
+    out_j, out_v, bound, hv, hj = _outputs(n_rows, k)
     acc = np.empty(m, t1.dtype)
-    merged = m12.shape[0] > 0
-    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if merged else 1), t1.dtype)
-    last1, last2 = -1, -1
+    r12 = np.empty((1, t1.shape[1] * t2.shape[1] if m12.shape[0] > 0 else 1), t1.dtype)
+    codes = np.full(2, -1, np.int64)
     for r in range(n_rows):
         i, size = rows[r], lens[r]
         if size <= 0:
             continue
         part = acc[:size]
-        if merged:
-            if e1[i] != last1 or e2[i] != last2:
-                _pair_row(r12, t1[e1[i]], t2[e2[i]])
-                last1, last2 = e1[i], e2[i]
-            _fill(i, part, out, n_looks - 1, r12, zero_e, m12, t3, e3, m3, t3, e3, m3, bits, be, bm,
-                  ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
-        else:
-            _fill(i, part, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm,
-                  ct, ct_row, sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut)
+        _scored(i, part, out, n_looks, t1, e1, m1, t2, e2, m2, t3, e3, m3, bits, be, bm, ct, ct_row,
+                sp_ptr, sp_j, sp_u, rank_e, rank_m, self_m, ex_ptr, ex_j, cut, m12, zero_e, r12, codes)
         kept, bound[r] = _pick(i, part, out, price, k, hv, hj)
         for q in range(kept):
             out_j[r, q] = hj[q]
