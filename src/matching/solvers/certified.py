@@ -31,13 +31,13 @@ import warnings
 
 import numpy as np
 
-from .._numeric import member, unique
+from .._numeric import member
 from ..errors import MatchingWarning, SolverError
 from ..files import progress
 from .flow import check_weight_range, ortools_version
 from .problem import Assignment, Problem
 from .augment import repair
-from .prefixes import prefixes
+from .prefixes import prefixes, suspects
 from .warm import optimum
 
 __all__ = ["solve_certified", "certificate_weight", "optimum", "prices", "relax", "NO_BOUND"]
@@ -146,33 +146,6 @@ def prices(m, i, j, c, left, mentor_of, limit: int | None = None, near=None):
     return u, v, steps
 
 
-def _suspects(bound, ref_of, refs, slack, v, seats, free, top: int, col=None) -> np.ndarray:
-    """Mentees whose left-out pairs might break a price constraint; the bounds prove the rest.
-
-    A pair ``(i, j)`` left out scores at most ``bound[i] + refs[ref_of[i]][j]`` (the row's
-    bound from its last scan), at most ``col[j]`` (the mentor's bound, when known) and at
-    most ``top``. It breaks ``score - v[j] <= slack[i]`` only at a mentor with a seat where
-    ``refs[r][j] - v[j] > slack[i] - bound[i]`` and ``min(col[j], top) - v[j] > slack[i]``
-    both hold: one sort of the mentors by the first, a running maximum of the second.
-    """
-    rows = np.flatnonzero(free & (bound != NO_BOUND))
-    mentors = seats if col is None else seats & (col != NO_BOUND)
-    if not mentors.any() or not len(rows):
-        return np.zeros(0, np.int64)
-    cap = np.full(int(mentors.sum()), top, np.int64) if col is None else np.minimum(col[mentors], top)
-    b = cap - v[mentors]
-    keep = np.zeros(len(rows), bool)
-    for r in unique(ref_of[rows]).tolist():
-        mine = np.flatnonzero(ref_of[rows] == r)
-        a = refs[r][mentors] - v[mentors]
-        order = np.argsort(-a, kind="stable")
-        most_b = np.maximum.accumulate(b[order])
-        x = rows[mine]
-        above = np.searchsorted(-a[order], bound[x] - slack[x], "left")  # mentors with a > slack - bound
-        keep[mine] = (above > 0) & (most_b[np.maximum(above - 1, 0)] > slack[x])
-    return rows[keep]
-
-
 def _solve(n, m, fi, fj, fs, prio, left, weight, warm, near=None):
     """The optimum on the flow graph and prices proving it: repaired from ``warm`` (the last
     optimum and its prices) when that is proved optimal, else solved from scratch.
@@ -269,7 +242,7 @@ def solve_certified(problem: Problem, *, bound: np.ndarray, score_range, scan, n
             t1 = time.perf_counter()
             slack = u - weight * prio
             gap = spare[2] - v[spare[1]] - slack[spare[0]]
-            rows = _suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]), mentor_bound)
+            rows = suspects(bound, ref_of, refs, slack, v, seats, free, int(score_range[1]), mentor_bound)
             keys = np.concatenate([i * m + j, spare[0] * m + spare[1]])
             near_by = max(1, spread // NEAR) if scan_within and exact_scan else None
             fresh, breaks = _scan(rows, v, seats, score_range, scan, bound, ref_of, refs, slack, keys, m, exact_scan,
